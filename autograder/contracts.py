@@ -1,0 +1,93 @@
+"""Typed messages shared by the web side and the worker side.
+
+This module is the only project code that both `service/` and `worker/` import. It holds
+plain pydantic models: a grading job (what the service enqueues) and a grading result (what
+the worker stores). Everything here serialises with ``model_dump(mode="json")``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class Visibility(StrEnum):
+    """Whether a student may see a case's inputs and expected values."""
+
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+
+
+class GradingStatus(StrEnum):
+    """The three outcomes of a grading run, kept apart.
+
+    ``graded``: the file ran and every case has a verdict (whatever the score).
+    ``not_gradable``: the student's file cannot be run at all (syntax error, bad notebook).
+    ``failed``: our fault (infrastructure); never charged to the student, retried.
+    """
+
+    GRADED = "graded"
+    NOT_GRADABLE = "not_gradable"
+    FAILED = "failed"
+
+
+class TestResult(BaseModel):
+    """The verdict on one test case of one function."""
+
+    model_config = ConfigDict(frozen=True)
+    __test__ = False  # not a pytest class
+
+    name: str = Field(description="Case name, e.g. 'softmax: scores of magnitude 1e4'.")
+    function: str = Field(description="The student function this case exercises.")
+    passed: bool
+    score: float = Field(ge=0)
+    max_score: float = Field(ge=0)
+    message: str = Field(description="What went wrong, in words a student can act on; '' if passed.")
+    visibility: Visibility
+    diagnosis: str | None = Field(
+        default=None, description="Bug class recognised, e.g. 'no_max_subtraction'; None if none."
+    )
+
+
+class GradingError(BaseModel):
+    """Why a submission could not be (fully) run: shown to the student."""
+
+    kind: str = Field(description="e.g. 'syntax_error', 'import_error', 'invalid_notebook'.")
+    message: str
+    line: int | None = None
+    cell: int | None = Field(default=None, description="0-based notebook cell index, if any.")
+
+
+class GradingResult(BaseModel):
+    """The full result of grading one submission against one assignment."""
+
+    schema_version: int = RESULT_SCHEMA_VERSION
+    assignment: str
+    status: GradingStatus
+    score: float = Field(ge=0)
+    max_score: float = Field(ge=0)
+    tests: list[TestResult] = Field(default_factory=list)
+    error: GradingError | None = None
+    output: str = Field(default="", description="Captured student stdout/stderr, truncated.")
+    duration_ms: float = Field(ge=0, description="Wall time of the grading run, milliseconds.")
+    device: Literal["cpu", "cuda"] = "cpu"
+    versions: dict[str, str] = Field(default_factory=dict, description="python, numpy, torch...")
+
+
+class GradingJob(BaseModel):
+    """What the service enqueues for a worker: ids and source text, never live objects."""
+
+    submission_id: str
+    assignment: str
+    filename: str = Field(description="'submission.py' or 'submission.ipynb'; decides parsing.")
+    source: str = Field(description="The file's text (UTF-8); a notebook's JSON text.")
+    device: Literal["cpu", "cuda"] = "cpu"
+
+
+def result_json_schema() -> dict:
+    """Return the JSON Schema of :class:`GradingResult` (published in docs/)."""
+    return GradingResult.model_json_schema()

@@ -1,0 +1,195 @@
+"""The data model of an assignment pack: functions, cases, tolerances, forbidden calls.
+
+A pack is a module under ``reference/packs/`` that exposes ``PACK: Pack``. The worker's
+grading pipeline knows only this model, so adding a pack needs no change in ``worker/`` or
+``service/``. Everything here is plain dataclasses over NumPy: it imports nothing else from
+the project and stays importable where only numpy (and torch) are installed.
+
+Flow of one case (all of it in the trusted process, except the call itself):
+
+    inputs = case.build()                     # kwargs: np.ndarray / TensorArg / int / float
+    observation = sandbox call of case.function(**inputs) with case.probe
+    verdict = case.check(inputs, observation)  # computes the expected value itself
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+Runtime = Literal["numpy", "torch"]
+Device = Literal["cpu", "cuda"]
+Visibility = Literal["visible", "hidden"]
+
+# What the sandbox reports for one call. Only "ok" observations reach Case.check; the
+# pipeline turns every other status into a failed case with its own message.
+CallStatus = Literal[
+    "ok",  # the function returned; value holds its (decoded) result
+    "missing",  # the function is not defined (or was defined after an import error)
+    "exception",  # it raised; error holds type, message and the student's traceback lines
+    "timeout",  # it ran past the case's time limit
+    "memory_limit",  # it ran out of memory
+    "crashed",  # the child died (segfault, os._exit, killed)
+    "forbidden",  # a forbidden call was made at run time (names in ``forbidden``)
+    "bad_result",  # the result could not be sent back (unsupported type, too large)
+]
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Explicit tolerances for ``np.allclose``-style comparison: ``|got - exp| <= atol + rtol*|exp|``."""
+
+    rtol: float
+    atol: float
+
+
+@dataclass(frozen=True)
+class TensorArg:
+    """An input that the sandbox turns into a torch tensor on the job's device.
+
+    ``array`` keeps its NumPy dtype (float64 -> torch.float64, int64 -> torch.int64).
+    ``requires_grad`` asks the child to create the tensor as a leaf that requires grad.
+    """
+
+    array: np.ndarray
+    requires_grad: bool = False
+
+
+@dataclass(frozen=True)
+class TensorValue:
+    """A torch tensor as it came back from the sandbox, moved to the CPU as NumPy.
+
+    ``dtype`` is torch's name ('float64', 'float32', 'int64'), ``device`` e.g. 'cpu' or 'cuda:0'.
+    """
+
+    array: np.ndarray
+    dtype: str
+    device: str
+    requires_grad: bool = False
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the sandbox child does with the student function for one case.
+
+    ``call``: call it with the inputs and return its result.
+    ``grad``: (torch) call it, then call ``.backward()`` on the 0-dim result (grader code,
+    not student code) and also return the gradient of the input named ``wrt``.
+    """
+
+    kind: Literal["call", "grad"] = "call"
+    wrt: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one sandboxed call produced, already parsed and validated by the parent.
+
+    ``value`` is built only from np.ndarray (exact type), TensorValue, float, int, bool,
+    None, str and tuples/lists of those. ``mutated`` names inputs changed in place.
+    ``grad`` is the gradient of ``Probe.wrt`` for grad probes (TensorValue or None).
+    """
+
+    status: CallStatus
+    value: Any = None
+    mutated: tuple[str, ...] = ()
+    grad: TensorValue | None = None
+    error: str = ""
+    forbidden: tuple[str, ...] = ()
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A case's outcome: a message a student can act on, and a recognised bug class."""
+
+    passed: bool
+    message: str = ""
+    diagnosis: str | None = None
+
+
+Inputs = Mapping[str, Any]
+Check = Callable[[Inputs, Observation], Verdict]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One test case of one function.
+
+    ``build`` returns the keyword arguments of the call; it must be deterministic (seeded),
+    since inputs and expected values are computed once per worker and reused.
+    ``describe`` summarises the inputs for students (shown only for visible cases).
+    ``weight`` is this case's share of its function's points, relative to the other cases.
+    """
+
+    name: str
+    function: str
+    build: Callable[[], dict[str, Any]]
+    check: Check
+    describe: str
+    visibility: Visibility = "visible"
+    weight: float = 1.0
+    probe: Probe = field(default_factory=Probe)
+    time_limit_s: float | None = None  # None: the function's limit
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function the student writes: its points, signature, docstring and time limit."""
+
+    name: str
+    points: float
+    signature: str  # e.g. "softmax(scores)"
+    docstring: str  # shown in the starter file
+    time_limit_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """Calls and imports a submission may not use, with the reason shown to the student.
+
+    ``modules``: module prefixes whose import is forbidden (e.g. 'torch', 'sklearn').
+    ``calls``: fully qualified callables (e.g. 'torch.nn.functional.cross_entropy').
+    ``methods``: tensor/array method names forbidden on any object (e.g. 'softmax').
+    """
+
+    modules: tuple[str, ...] = ()
+    calls: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Pack:
+    """An assignment: what the student writes, how it is tested, what is forbidden.
+
+    ``cases(device)`` returns the full battery for a device ('cpu' or 'cuda').
+    ``runtime`` picks the sandbox image: 'numpy' (torch not even importable) or 'torch'.
+    ``tolerances`` maps an input dtype name ('float64', 'float32') to its Tolerance.
+    """
+
+    id: str
+    title: str
+    runtime: Runtime
+    devices: tuple[Device, ...]
+    functions: tuple[FunctionSpec, ...]
+    cases: Callable[[Device], list[Case]]
+    tolerances: Mapping[str, Tolerance]
+    forbidden: Forbidden = field(default_factory=Forbidden)
+    starter_preamble: str = ""  # imports at the top of the starter file
+    readme: str = ""  # the pack's own notes (what it decided where the spec is silent)
+
+    @property
+    def max_score(self) -> float:
+        """Sum of all functions' points."""
+        return float(sum(f.points for f in self.functions))
+
+    def function(self, name: str) -> FunctionSpec:
+        """Return the spec of function ``name`` (KeyError if the pack has none)."""
+        for spec in self.functions:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)

@@ -1,0 +1,119 @@
+"""The boundary between the grading pipeline and the process that runs student code.
+
+The pipeline builds a :class:`SandboxRequest` (the student's source split into chunks, and
+the calls to make with their inputs) and hands it to a :class:`SandboxRunner`. The runner
+runs the chunks in a child process, makes the calls there, and returns a
+:class:`SandboxReport` of plain, validated data. Expected values never enter the child.
+
+Runners differ only in isolation (a plain child process, or a zygote inside namespaces with
+seccomp and Landlock); the request and report are the same, so hardening the sandbox does
+not change this API. A runner never raises for what the student did: timeouts, crashes,
+exceptions and forbidden calls are statuses in the report. It raises
+:class:`SandboxInfrastructureError` only for our own failures (cannot fork, bwrap missing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from reference.pack import Device, Forbidden, Observation, Probe, Runtime
+
+
+class SandboxInfrastructureError(RuntimeError):
+    """The sandbox itself failed (our fault, never the student's): retry elsewhere."""
+
+
+@dataclass(frozen=True)
+class SourceChunk:
+    """One piece of student code, run in order: a notebook cell or a top-level statement.
+
+    ``origin`` is what the student sees ('submission.py', 'cell 3'); ``first_line`` is the
+    1-based line of ``code`` within that origin, so tracebacks name the student's lines.
+    """
+
+    code: str
+    origin: str
+    first_line: int = 1
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """One call to make in the child: ``function(**kwargs)`` under ``probe``.
+
+    ``kwargs`` values are np.ndarray, reference.pack.TensorArg, int, float or bool.
+    """
+
+    call_id: str
+    function: str
+    kwargs: dict[str, Any]
+    probe: Probe = field(default_factory=Probe)
+    time_limit_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one submission's child process(es)."""
+
+    cpu_s: int = 60  # RLIMIT_CPU for the whole submission, seconds
+    wall_s: float = 120.0  # wall-clock budget for the whole submission, seconds
+    import_s: float = 10.0  # wall-clock budget for running the chunks, seconds
+    memory_mb: int = 1024  # address-space headroom above the zygote's own size, MiB
+    file_mb: int = 16  # largest file / scratch space, MiB
+    open_files: int = 64
+    output_bytes: int = 64 * 1024  # stdout+stderr kept (the rest is dropped and counted)
+    result_bytes: int = 64 * 1024 * 1024  # largest reply for one call
+
+
+@dataclass(frozen=True)
+class SandboxRequest:
+    """Everything a runner needs for one submission."""
+
+    runtime: Runtime
+    device: Device
+    chunks: tuple[SourceChunk, ...]
+    calls: tuple[CallSpec, ...]
+    forbidden: Forbidden = field(default_factory=Forbidden)
+    limits: Limits = field(default_factory=Limits)
+
+
+ImportStatus = Literal["ok", "exception", "timeout", "memory_limit", "crashed", "forbidden"]
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """How running the chunks went.
+
+    ``status`` is 'ok' if every chunk ran. Otherwise ``failed_chunk`` is the index of the
+    chunk that raised/hung and ``error`` its exception text with the student's traceback
+    lines; ``defined`` lists the top-level callables that existed when running stopped.
+    """
+
+    status: ImportStatus
+    defined: tuple[str, ...] = ()
+    failed_chunk: int | None = None
+    error: str = ""
+    line: int | None = None  # line within the failed chunk's origin, if known
+
+
+@dataclass(frozen=True)
+class SandboxReport:
+    """The result of one submission's run: import outcome, one Observation per call."""
+
+    imported: ImportOutcome
+    observations: dict[str, Observation]  # by CallSpec.call_id, one for every call
+    output: str = ""  # captured stdout+stderr of the student code, truncated to the limit
+    duration_ms: float = 0.0
+
+
+class SandboxRunner(Protocol):
+    """Runs one submission's chunks and calls; reusable across submissions."""
+
+    def run(self, request: SandboxRequest) -> SandboxReport:
+        """Run ``request`` and return its report (never raises for student faults)."""
+        ...
+
+    def close(self) -> None:
+        """Release processes and files held by the runner."""
+        ...
