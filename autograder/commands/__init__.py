@@ -1,0 +1,1 @@
+"""Subcommands of the ``autograder`` command line, one module each."""
