@@ -1,0 +1,146 @@
+"""Turn a submission (a ``.py`` file or a Jupyter notebook) into chunks the sandbox runs.
+
+Everything here runs in the trusted parent and never executes student code: ``ast.parse``
+compiles without running. A submission that cannot be run at all raises
+:class:`NotGradableError` with a kind ('syntax_error', 'invalid_notebook', 'too_large',
+'empty', 'not_utf8', 'unsupported_file') and a message a student can act on.
+
+Chunks are one per top-level statement, so the sandbox can say exactly where running
+stopped. Notebook chunks carry ``origin='cell N'`` with N counted from 1 over every cell of
+the notebook (markdown cells included, as a student counts them scrolling down), line
+numbers within that cell, and ``cell`` = the 0-based index of that cell in the notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from worker.sandbox.api import SourceChunk
+
+MAX_SOURCE_CHARS = 1024 * 1024  # the code itself (a .py file, or a notebook's code cells)
+MAX_NOTEBOOK_CHARS = 16 * 1024 * 1024  # a notebook's JSON, outputs and images included
+MAX_CELLS = 200
+
+
+class NotGradableError(ValueError):
+    """The submission cannot be run at all; ``kind``, ``line`` and ``cell`` say why and where.
+
+    ``cell`` is the 0-based index of the notebook cell (None for ``.py`` files).
+    """
+
+    def __init__(self, kind: str, message: str, line: int | None = None, cell: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.line = line
+        self.cell = cell
+
+
+@dataclass(frozen=True)
+class ParsedSource:
+    """A parsed submission: chunks for the sandbox, top-level statements for static analysis."""
+
+    chunks: tuple[SourceChunk, ...]
+    statements: tuple[ast.stmt, ...]
+
+
+def parse_submission(filename: str, source: str | bytes) -> ParsedSource:
+    """Parse ``source`` by the extension of ``filename`` ('.py' or '.ipynb').
+
+    Raises NotGradableError for anything that cannot be run.
+    """
+    text = decode(source)
+    lowered = filename.lower()
+    if lowered.endswith(".py"):
+        return parse_python(text, origin=filename.rsplit("/", 1)[-1])
+    if lowered.endswith(".ipynb"):
+        from worker.grading.notebook import parse_notebook  # nbformat is slow to import
+
+        return parse_notebook(text)
+    raise NotGradableError(
+        "unsupported_file", f"cannot grade {filename!r}: submit a .py file or a .ipynb notebook"
+    )
+
+
+def decode(source: str | bytes) -> str:
+    """Return ``source`` as text: UTF-8 (a leading byte-order mark is dropped)."""
+    if isinstance(source, bytes):
+        try:
+            source = source.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotGradableError(
+                "not_utf8",
+                f"your file is not valid UTF-8 text (byte {exc.start} cannot be decoded): "
+                "save it with UTF-8 encoding",
+            ) from None
+    return source.removeprefix("\ufeff")
+
+
+def parse_python(text: str, origin: str, cell: int | None = None) -> ParsedSource:
+    """Split Python ``text`` into one chunk per top-level statement.
+
+    ``origin`` names the file or cell in messages; ``cell`` is the notebook cell index.
+    Statements sharing a line (``a = 1; b = 2``) stay in one chunk.
+    """
+    if cell is None:
+        check_size(text)
+        if not text.strip():
+            raise NotGradableError("empty", "your file is empty: there is nothing to grade")
+    tree = compile_module(text, origin, cell)
+    lines = normalise_newlines(text).split("\n")
+    chunks = []
+    for start, end in statement_spans(tree.body):
+        code = "\n".join(lines[start - 1 : end]) + "\n"
+        chunks.append(SourceChunk(code=code, origin=origin, first_line=start, cell=cell))
+    return ParsedSource(chunks=tuple(chunks), statements=tuple(tree.body))
+
+
+def check_size(text: str) -> None:
+    """Refuse code longer than MAX_SOURCE_CHARS."""
+    if len(text) > MAX_SOURCE_CHARS:
+        raise NotGradableError(
+            "too_large",
+            f"your code has {len(text):,} characters; the limit is {MAX_SOURCE_CHARS:,}",
+        )
+
+
+def compile_module(text: str, origin: str, cell: int | None) -> ast.Module:
+    """Parse ``text`` without running it; a SyntaxError becomes NotGradableError."""
+    try:
+        return ast.parse(text, filename=origin)
+    except SyntaxError as exc:
+        where = f"{origin}, line {exc.lineno}" if exc.lineno else origin
+        detail = exc.msg or "invalid syntax"
+        snippet = (exc.text or "").strip()
+        message = f"syntax error in {where}: {detail}"
+        if snippet:
+            message += f"\n    {snippet[:200]}"
+        raise NotGradableError("syntax_error", message, line=exc.lineno, cell=cell) from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        # ValueError: a NUL byte; RecursionError/MemoryError: absurdly nested expressions.
+        raise NotGradableError(
+            "syntax_error", f"{origin} cannot be parsed: {type(exc).__name__}", cell=cell
+        ) from None
+
+
+def normalise_newlines(text: str) -> str:
+    r"""Use '\n' only, as the tokenizer counts lines (str.splitlines also splits on '\x0c')."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def statement_spans(body: list[ast.stmt]) -> list[tuple[int, int]]:
+    """Return the 1-based (first, last) line of each top-level statement, decorators included.
+
+    Statements that share a line are merged, since a chunk is made of whole lines.
+    """
+    spans: list[tuple[int, int]] = []
+    for stmt in body:
+        decorators = getattr(stmt, "decorator_list", [])
+        start = min([stmt.lineno] + [d.lineno for d in decorators])
+        end = stmt.end_lineno or stmt.lineno
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
