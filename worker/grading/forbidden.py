@@ -1,0 +1,236 @@
+"""Find, statically, which graded functions use forbidden calls, methods or modules.
+
+The rule (spec, "Forbidden calls"): a forbidden call costs the points of the graded function
+that makes it, directly or through a helper it calls; a forbidden import or call at module
+level costs every function that uses it. So each top-level definition (function, class,
+module-level variable) gets its *direct* uses and its *references* to other top-level
+names, and a graded function is charged with everything reachable from it.
+
+Names in comments and strings are not uses, nor are the student's own definitions (their
+own ``log_softmax`` helper). ``getattr`` with a non-constant name and other dynamic tricks
+are left to the sandbox's runtime guard; the pipeline merges both.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from reference.pack import Forbidden
+from worker.grading.names import (
+    Binding,
+    Defined,
+    Imported,
+    Scope,
+    getattr_name,
+    import_bindings,
+    imported_by_call,
+    imported_modules,
+    local_scope,
+    paths,
+)
+
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass
+class Uses:
+    """What one top-level definition uses: forbidden names, and other top-level names."""
+
+    direct: set[str] = field(default_factory=set)
+    refs: set[str] = field(default_factory=set)
+
+
+def forbidden_uses(
+    statements: Iterable[ast.stmt], forbidden: Forbidden, functions: Iterable[str], owner: str
+) -> dict[str, tuple[str, ...]]:
+    """Return {function: sorted forbidden names it uses} for each graded function.
+
+    ``owner`` names the type of forbidden methods in messages ('Tensor' -> 'Tensor.softmax').
+    """
+    rules = Rules(forbidden, owner)
+    env, uses = module_graph(list(statements), rules)
+    result = {}
+    for name in functions:
+        binding = env.get(name)
+        if isinstance(binding, Imported):  # e.g. `from torch import softmax` as the answer
+            entry = rules.classify(binding.path)
+            result[name] = (entry,) if entry else ()
+        else:
+            result[name] = tuple(sorted(reachable(name, uses)))
+    return result
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The pack's forbidden lists, and how a dotted path is matched against them."""
+
+    forbidden: Forbidden
+    owner: str
+
+    def classify(self, path: str) -> str | None:
+        """Return the forbidden entry ``path`` falls under ('torch.optim.SGD' -> 'torch.optim')."""
+        for entry in (*self.forbidden.calls, *self.forbidden.modules):
+            if path == entry or path.startswith(entry + "."):
+                return entry
+        parts = path.split(".")
+        if len(parts) >= 2 and parts[-2] == self.owner and parts[-1] in self.forbidden.methods:
+            return f"{self.owner}.{parts[-1]}"  # torch.Tensor.softmax(x)
+        return None
+
+
+def module_graph(statements: list[ast.stmt], rules: Rules) -> tuple[dict[str, Binding], dict]:
+    """Bind module-level names in order; return the final bindings and each definition's Uses.
+
+    Module-level values are read with the bindings of their moment; function and class
+    bodies run later, so they are read with the final bindings.
+    """
+    env: dict[str, Binding] = {}
+    stars: list[str] = []
+    uses: dict[str, Uses] = {}
+    pending: dict[str, ast.AST] = {}
+    classes: dict[str, frozenset[str]] = {}
+    for stmt in module_statements(statements):
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            for name, path in import_bindings(stmt):
+                if name == "*":
+                    stars.append(path)
+                else:
+                    env[name] = Imported(path)
+                    uses.pop(name, None)
+                    pending.pop(name, None)
+        elif isinstance(stmt, DEFINITIONS):
+            env[stmt.name] = Defined(stmt.name)
+            pending[stmt.name] = stmt
+            if isinstance(stmt, ast.ClassDef):
+                classes[stmt.name] = method_names(stmt)
+        elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) and stmt.value:
+            bind_assignment(stmt, Scope(env=env, stars=stars), rules, uses, classes)
+            for name in assigned_names(stmt):
+                pending.pop(name, None)
+    for name, node in pending.items():
+        finder = UseFinder(local_scope(node, env, stars), rules, classes, name)
+        finder.visit(node)
+        uses[name] = finder.uses
+    return env, uses
+
+
+def bind_assignment(stmt, scope: Scope, rules: Rules, uses: dict, classes: dict) -> None:
+    """Bind the names of a module-level assignment: an alias of a path, or a variable."""
+    names = list(assigned_names(stmt))
+    found = paths(stmt.value, scope) if isinstance(stmt, ast.Assign) else []
+    if found and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        scope.env[names[0]] = Imported(found[0])  # lsm = torch.log_softmax
+        uses.pop(names[0], None)
+        return
+    finder = UseFinder(scope, rules, classes, None)
+    finder.visit(stmt.value)
+    for name in names:
+        previous = uses.get(name) if isinstance(stmt, ast.AugAssign) else None
+        merged = previous or Uses()
+        merged.direct |= finder.uses.direct
+        merged.refs |= finder.uses.refs
+        uses[name] = merged
+        scope.env[name] = Defined(name)
+
+
+def assigned_names(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> Iterator[str]:
+    """Yield the plain names an assignment binds (``a, b = ...`` binds both)."""
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                yield node.id
+
+
+def module_statements(statements: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
+    """Yield module-level statements in order, entering if/try/with/for/while blocks."""
+    for stmt in statements:
+        yield stmt
+        if isinstance(stmt, ast.If | ast.For | ast.While | ast.With | ast.Try | ast.TryStar):
+            for block in ("body", "orelse", "finalbody"):
+                yield from module_statements(getattr(stmt, block, []))
+            for handler in getattr(stmt, "handlers", []):
+                yield from module_statements(handler.body)
+
+
+def method_names(node: ast.ClassDef) -> frozenset[str]:
+    """Return the names of the methods a class defines."""
+    return frozenset(
+        s.name for s in node.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+    )
+
+
+def reachable(name: str, uses: dict[str, Uses]) -> set[str]:
+    """Return the forbidden names used by ``name`` or by any definition it reaches."""
+    seen, todo, found = {name}, [name], set()
+    while todo:
+        current = uses.get(todo.pop())
+        if current is None:
+            continue
+        found |= current.direct
+        for ref in current.refs - seen:
+            seen.add(ref)
+            todo.append(ref)
+    return found
+
+
+class UseFinder(ast.NodeVisitor):
+    """Collect the forbidden names and top-level references in one definition."""
+
+    def __init__(self, scope: Scope, rules: Rules, classes: dict, own: str | None):
+        self.scope = scope
+        self.rules = rules
+        self.classes = classes
+        self.own_methods = classes.get(own, frozenset()) if own else frozenset()
+        self.uses = Uses()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.check(node)
+            if node.id not in self.scope.local and node.id not in self.scope.aliases:
+                if isinstance(self.scope.env.get(node.id), Defined):
+                    self.uses.refs.add(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.check(node)
+            self.method(node, node.value, node.attr)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        attr = getattr_name(node, self.scope)
+        if attr is not None:
+            self.check(node)
+            self.method(node, node.args[0], attr)
+        elif imported_by_call(node, self.scope):
+            self.check(node)
+        self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> None:
+        for module in imported_modules(node):
+            entry = self.rules.classify(module)  # `import torch.optim` inside a function
+            if entry:
+                self.uses.direct.add(entry)
+
+    visit_ImportFrom = visit_Import
+
+    def check(self, node: ast.AST) -> None:
+        """Record the forbidden entry an expression resolves to, if any."""
+        for path in paths(node, self.scope):
+            entry = self.rules.classify(path)
+            if entry:
+                self.uses.direct.add(entry)
+
+    def method(self, node: ast.AST, base: ast.AST, attr: str) -> None:
+        """Record a forbidden method name used on an object (``x.softmax(dim=1)``)."""
+        if attr not in self.rules.forbidden.methods or paths(node, self.scope):
+            return  # a module's function, not a method: the call lists decide
+        if isinstance(base, ast.Name):
+            if base.id in ("self", "cls") and attr in self.own_methods:
+                return  # the student's own class's method
+            binding = self.scope.env.get(base.id)
+            if isinstance(binding, Defined) and attr in self.classes.get(binding.name, ()):
+                return
+        self.uses.direct.add(f"{self.rules.owner}.{attr}")
