@@ -1,0 +1,207 @@
+"""Checks of lecture4 results: the reference's value, layered comparison, then diagnosis.
+
+All of it runs in the trusted parent. A check gets the inputs it built and an "ok"
+Observation, computes the expected value with the NumPy reference in float64 (cached per
+case: inputs are deterministic), and returns a Verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from reference import kernels_numpy as ref
+from reference.compare import Comparison, Expect, compare
+from reference.pack import Device, Inputs, Observation, Runtime, TensorArg, Tolerance, Verdict
+from reference.packs.lecture4.diagnose import Failure, diagnose
+
+# Each function's outputs: (label, symbolic shape); () is a scalar.
+OUTPUTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "softmax": (("probs", ("N", "K")),),
+    "quality": (("Q_mean", ()),),
+    "cross_entropy": (("the loss", ()),),
+    "cross_entropy_grad": (("dW", ("K", "D")), ("db", ("K",))),
+    "sgd_step": (("W_new", ("K", "D")), ("b_new", ("K",))),
+    "lr_schedule": (("the learning rate", ()),),
+    "train_sgd": (("W", ("K", "D")), ("b", ("K",)), ("losses", ("T",))),
+}
+
+_expected_cache: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where a case runs: the pack's runtime, the job's device and the pack's tolerances."""
+
+    runtime: Runtime
+    device: Device
+    tolerances: Mapping[str, Tolerance]
+
+
+def plain_inputs(inputs: Inputs) -> dict[str, Any]:
+    """The inputs with TensorArgs unwrapped to their NumPy arrays."""
+    return {k: v.array if isinstance(v, TensorArg) else v for k, v in inputs.items()}
+
+
+def as_float64(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs with float arrays in float64: the reference then computes the exact value."""
+    return {
+        k: v.astype(np.float64) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+        for k, v in inputs.items()
+    }
+
+
+def input_dtype(inputs: Mapping[str, Any]) -> str:
+    """The dtype name of the float arrays among the inputs ('float64' if there are none)."""
+    for value in inputs.values():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            return value.dtype.name
+    return "float64"
+
+
+def sizes(inputs: Mapping[str, Any]) -> dict[str, int]:
+    """The case's N, K and D (and T = num_iters), read from the inputs' shapes."""
+    found: dict[str, int] = {}
+    for name, dims in (("scores", "NK"), ("probs", "NK"), ("W", "KD"), ("X", "ND")):
+        if name in inputs:
+            found.update(zip(dims, inputs[name].shape, strict=True))
+    if "num_classes" in inputs:
+        found["K"] = inputs["num_classes"]
+    if "num_iters" in inputs:
+        found["T"] = inputs["num_iters"]
+    return found
+
+
+def cached(key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per key and process (a case's expected value)."""
+    if key not in _expected_cache:
+        _expected_cache[key] = compute()
+    return _expected_cache[key]
+
+
+def expectations(function: str, plain: Mapping[str, Any], binding: Binding) -> list[Expect]:
+    """One Expect per output of ``function`` for these inputs."""
+    dtype = input_dtype(plain)
+    torch = binding.runtime == "torch"
+    has_tensors = any(isinstance(v, np.ndarray) for v in plain.values())
+    return [
+        Expect(
+            function=function,
+            label=label,
+            runtime=binding.runtime,
+            tolerance=binding.tolerances[dtype],
+            dims=dims,
+            sizes=sizes(plain),
+            dtype=dtype if torch and has_tensors else None,
+            device=binding.device if torch and has_tensors else None,
+            number_ok=not (torch and function == "cross_entropy"),
+        )
+        for label, dims in OUTPUTS[function]
+    ]
+
+
+def split(function: str, value: Any) -> tuple[tuple[Any, ...] | None, str]:
+    """Split a result into its outputs, or (None, why) if it is not the tuple asked for."""
+    labels = [label for label, _ in OUTPUTS[function]]
+    if len(labels) == 1:
+        return (value,), ""
+    if type(value) in (tuple, list) and len(value) == len(labels):
+        return tuple(value), ""
+    what = f"a {type(value).__name__}"
+    if type(value) in (tuple, list):
+        what += f" of {len(value)} items"
+    return None, f"{function} returned {what}, expected a tuple ({', '.join(labels)})"
+
+
+def verdict(
+    function: str,
+    plain: Mapping[str, Any],
+    results: list[Comparison],
+    expected: tuple[Any, ...],
+    reveal: bool,
+    tolerance: Tolerance,
+) -> Verdict:
+    """Pass if every output passed, else the first failure's message and diagnosis."""
+    failed = [i for i, result in enumerate(results) if not result.passed]
+    if not failed:
+        return Verdict(True)
+    first = results[failed[0]]
+    failure = Failure(
+        function=function,
+        inputs=plain,
+        actual=tuple(result.actual for result in results),
+        expected=expected,
+        output=failed[0],
+        layer=first.layer,
+        message=first.message,
+        tolerance=tolerance,
+    )
+    found = diagnose(failure, reveal=reveal)
+    if found is None:
+        return Verdict(False, first.message)
+    return Verdict(False, found.message, found.bug)
+
+
+def value_check(name: str, function: str, binding: Binding, reveal: bool):
+    """A check comparing every output with the NumPy reference's, then diagnosing."""
+
+    def check(inputs: Inputs, observation: Observation) -> Verdict:
+        plain = plain_inputs(inputs)
+        expected = cached(name, lambda: _reference(function, plain))
+        outputs, why = split(function, observation.value)
+        if outputs is None:
+            return Verdict(False, why)
+        expects = expectations(function, plain, binding)
+        results = [
+            compare(got, want, expect, reveal=reveal)
+            for got, want, expect in zip(outputs, expected, expects, strict=True)
+        ]
+        return verdict(function, plain, results, expected, reveal, expects[0].tolerance)
+
+    return check
+
+
+def _reference(function: str, plain: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The reference's outputs for ``plain`` inputs, computed in float64, as a tuple."""
+    value = getattr(ref, function)(**as_float64(plain))
+    return value if isinstance(value, tuple) else (value,)
+
+
+def autograd_check(name: str, binding: Binding, reveal: bool):
+    """Torch: check cross_entropy's value, then its autograd gradient wrt scores."""
+    value = value_check(name, "cross_entropy", binding, reveal)
+
+    def check(inputs: Inputs, observation: Observation) -> Verdict:
+        first = value(inputs, observation)
+        if not first.passed:
+            return first
+        if observation.grad is None:
+            message = (
+                "cross_entropy: backward() gave no gradient for scores; build the loss from "
+                "tensor operations on scores only (no .item(), .numpy() or new tensors)"
+            )
+            return Verdict(False, message, "not_differentiable")
+        plain = plain_inputs(inputs)
+        want = cached(f"{name} [grad]", lambda: _scores_gradient(plain))
+        # The gradient has the shape, dtype and device of softmax's result.
+        expect = replace(
+            expectations("softmax", plain, binding)[0],
+            function="cross_entropy",
+            label="d loss / d scores",
+        )
+        result = compare(observation.grad, want, expect, reveal=reveal)
+        return Verdict(result.passed, result.message)
+
+    return check
+
+
+def _scores_gradient(plain: Mapping[str, Any]) -> np.ndarray:
+    """d cross_entropy / d scores = (softmax(scores) - onehot(labels)) / N, shape (N, K)."""
+    x = as_float64(plain)
+    probs = ref.softmax(x["scores"])
+    n = len(x["labels"])
+    probs[np.arange(n), x["labels"]] -= 1.0
+    return probs / n
