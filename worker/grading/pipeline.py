@@ -1,0 +1,169 @@
+"""Grade one submission: parse, check forbidden calls, run in the sandbox, judge every case.
+
+Three outcomes, kept apart (autograder.contracts.GradingStatus): ``graded`` (whatever the
+score, an import error included), ``not_gradable`` (syntax error, bad notebook: score 0,
+every test listed as failed so students see what exists) and ``failed`` (our fault: the
+sandbox or a check broke; never charged to the student). With ``raise_on_infra=True`` our
+faults are raised instead, so a Celery task can retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from functools import cache
+
+from autograder.contracts import GradingError, GradingJob, GradingResult, GradingStatus
+from reference.pack import Case, Device, Pack
+from reference.packs import get_pack
+from worker.grading.forbidden import forbidden_uses
+from worker.grading.plan import PlannedCase, call_specs, plan_cases
+from worker.grading.results import (
+    cap_output,
+    grader_error,
+    import_error,
+    not_gradable_tests,
+    stopped_at,
+    to_test_result,
+    total,
+    versions,
+)
+from worker.grading.source import NotGradableError, ParsedSource, parse_submission
+from worker.grading.verdicts import judge
+from worker.sandbox.api import SandboxReport, SandboxRequest, SandboxRunner
+
+log = logging.getLogger(__name__)
+
+
+class UnsupportedDeviceError(ValueError):
+    """The assignment is not graded on the requested device."""
+
+
+def grade_job(
+    job: GradingJob, runner: SandboxRunner | None = None, raise_on_infra: bool = False
+) -> GradingResult:
+    """Grade a queued job (see :func:`grade_source`)."""
+    return grade_source(
+        job.assignment,
+        job.filename,
+        job.source,
+        device=job.device,
+        runner=runner,
+        raise_on_infra=raise_on_infra,
+    )
+
+
+def grade_source(
+    pack_id: str,
+    filename: str,
+    source: str | bytes,
+    device: Device = "cpu",
+    runner: SandboxRunner | None = None,
+    cases: Sequence[Case] | None = None,
+    raise_on_infra: bool = False,
+) -> GradingResult:
+    """Grade ``source`` (a .py file or a notebook, by ``filename``) against pack ``pack_id``.
+
+    ``runner`` defaults to one sandbox runner per process; ``cases`` replaces the pack's
+    battery (tests). Raises UnknownAssignmentError / UnsupportedDeviceError for bad requests,
+    and, if ``raise_on_infra``, whatever broke on our side.
+    """
+    return grade_pack(
+        get_pack(pack_id), filename, source, device, runner, cases, raise_on_infra=raise_on_infra
+    )
+
+
+def grade_pack(
+    pack: Pack,
+    filename: str,
+    source: str | bytes,
+    device: Device = "cpu",
+    runner: SandboxRunner | None = None,
+    cases: Sequence[Case] | None = None,
+    raise_on_infra: bool = False,
+) -> GradingResult:
+    """Grade ``source`` against ``pack`` itself (see :func:`grade_source`)."""
+    started = time.perf_counter()
+    if device not in pack.devices:
+        raise UnsupportedDeviceError(
+            f"{pack.id} is graded on {', '.join(pack.devices)}, not on {device!r}"
+        )
+    result = dict(assignment=pack.id, device=device, versions=versions(pack.runtime))
+    try:
+        planned = plan_cases(pack, device, cases)
+        try:
+            parsed = parse_submission(filename, source)
+        except NotGradableError as exc:
+            result.update(not_gradable(planned, exc))
+        else:
+            result.update(run_and_judge(pack, device, parsed, planned, runner or default_runner()))
+    except Exception as exc:
+        if raise_on_infra:
+            raise
+        log.exception("grading %s for %s failed on our side", filename, pack.id)
+        result.update(status=GradingStatus.FAILED, score=0, max_score=pack.max_score)
+        result.update(error=grader_error(exc))
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return GradingResult(duration_ms=round(elapsed_ms, 1), **result)
+
+
+def not_gradable(planned: list[PlannedCase], exc: NotGradableError) -> dict:
+    """Return the fields of a not-gradable result: score 0, every test failed."""
+    tests = not_gradable_tests(planned, exc)
+    error = GradingError(kind=exc.kind, message=exc.message, line=exc.line, cell=exc.cell)
+    _, max_score = total(tests)
+    return dict(
+        status=GradingStatus.NOT_GRADABLE, score=0, max_score=max_score, tests=tests, error=error
+    )
+
+
+def run_and_judge(
+    pack: Pack,
+    device: Device,
+    parsed: ParsedSource,
+    planned: list[PlannedCase],
+    runner: SandboxRunner,
+) -> dict:
+    """Run the submission's chunks and calls in the sandbox; return the judged fields."""
+    owner = "Tensor" if pack.runtime == "torch" else "ndarray"
+    names = [spec.name for spec in pack.functions]
+    static = forbidden_uses(parsed.statements, pack.forbidden, names, owner)
+    skip = {name for name, used in static.items() if used}  # no need to run them
+    request = SandboxRequest(
+        runtime=pack.runtime,
+        device=device,
+        chunks=parsed.chunks,
+        calls=call_specs(pack, planned, skip),
+        forbidden=pack.forbidden,
+    )
+    report: SandboxReport = runner.run(request)
+    where = stopped_at(report.imported, parsed.chunks)
+    tests = []
+    for p in planned:
+        observation = report.observations.get(p.call_id)
+        forbidden = static.get(p.case.function, ())
+        verdict = judge(pack, p, observation, forbidden, report.imported, where)
+        tests.append(to_test_result(p, verdict))
+    score, max_score = total(tests)
+    return dict(
+        status=GradingStatus.GRADED,
+        score=score,
+        max_score=max_score,
+        tests=tests,
+        error=import_error(report.imported, parsed.chunks),
+        output=cap_output(report.output),
+    )
+
+
+@cache
+def default_runner() -> SandboxRunner:
+    """Return this process's sandbox runner, made on first use and kept for reuse."""
+    import atexit
+
+    from autograder.settings import Settings
+    from worker.sandbox.factory import make_runner  # the sandbox starts processes: lazily
+
+    runner = make_runner(mode=Settings().sandbox)
+    atexit.register(runner.close)
+    return runner

@@ -1,0 +1,92 @@
+"""The call plan of one grading run: which cases, with which inputs, worth how many points.
+
+Case inputs are built in the trusted parent. Builds are deterministic (seeded), so each
+process builds a pack's cases and their inputs once and reuses them for every submission;
+the inputs are only read afterwards (by the sandbox encoder and by the checks).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference.pack import Case, Device, Pack
+from worker.sandbox.api import CallSpec
+
+
+@dataclass
+class Battery:
+    """A pack's cases for one device, and their inputs once built (by case index)."""
+
+    source: Callable[[Device], list[Case]]  # pack.cases: tells apart packs that share an id
+    cases: list[Case]
+    inputs: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+_BATTERIES: dict[tuple[str, str], Battery] = {}
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    """One case of this run: its call id, its built inputs and its share of the points."""
+
+    case: Case
+    call_id: str
+    inputs: dict[str, Any]
+    max_score: float
+
+
+def plan_cases(
+    pack: Pack, device: Device, cases: Sequence[Case] | None = None
+) -> list[PlannedCase]:
+    """Return the planned cases, in order; ``cases`` replaces the pack's battery if given.
+
+    A case is worth ``points x weight / (sum of the weights of its function's cases)``.
+    The pack's own battery and its inputs are built once per process; explicit ``cases``
+    are built every time.
+    """
+    battery = pack_battery(pack, device) if cases is None else Battery(pack.cases, list(cases))
+    total_weight: dict[str, float] = defaultdict(float)
+    for case in battery.cases:
+        total_weight[case.function] += case.weight
+    planned = []
+    for index, case in enumerate(battery.cases):
+        points = pack.function(case.function).points
+        share = case.weight / total_weight[case.function] if total_weight[case.function] else 0.0
+        if index not in battery.inputs:
+            battery.inputs[index] = case.build()
+        planned.append(PlannedCase(case, f"c{index}", battery.inputs[index], points * share))
+    return planned
+
+
+def pack_battery(pack: Pack, device: Device) -> Battery:
+    """Return the cached battery of ``pack`` on ``device``, made on first use."""
+    key = (pack.id, device)
+    battery = _BATTERIES.get(key)
+    if battery is None or battery.source is not pack.cases:
+        battery = _BATTERIES[key] = Battery(pack.cases, list(pack.cases(device)))
+    return battery
+
+
+def call_specs(pack: Pack, planned: Sequence[PlannedCase], skip: Collection[str]) -> tuple:
+    """Return the CallSpecs to run, leaving out the functions in ``skip`` (already failed)."""
+    return tuple(
+        CallSpec(
+            call_id=p.call_id,
+            function=p.case.function,
+            kwargs=dict(p.inputs),
+            probe=p.case.probe,
+            time_limit_s=time_limit(pack, p.case),
+        )
+        for p in planned
+        if p.case.function not in skip
+    )
+
+
+def time_limit(pack: Pack, case: Case) -> float:
+    """Return the case's own time limit, or its function's."""
+    if case.time_limit_s is not None:
+        return case.time_limit_s
+    return pack.function(case.function).time_limit_s
