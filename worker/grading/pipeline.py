@@ -9,6 +9,7 @@ faults are raised instead, so a Celery task can retry.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import time
 from collections.abc import Sequence
@@ -156,14 +157,17 @@ def run_and_judge(
     )
 
 
+def new_runner() -> SandboxRunner:
+    """Return a new sandbox runner of the kind settings ask for (AUTOGRADER_SANDBOX)."""
+    from autograder.settings import Settings
+    from worker.sandbox import factory  # the sandbox starts processes: import it lazily
+
+    return factory.make_runner(mode=Settings().sandbox)
+
+
 @cache
 def default_runner() -> SandboxRunner:
     """Return this process's sandbox runner, made on first use and kept for reuse."""
-    import atexit
-
-    from autograder.settings import Settings
-    from worker.sandbox.factory import make_runner  # the sandbox starts processes: lazily
-
-    runner = make_runner(mode=Settings().sandbox)
+    runner = new_runner()
     atexit.register(runner.close)
     return runner

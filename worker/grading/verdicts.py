@@ -54,11 +54,11 @@ def judge(
 def forbidden_verdict(pack: Pack, fn: str, names: list[str]) -> Verdict:
     """Fail a function that uses forbidden calls, naming them and why."""
     reason = pack.forbidden.reason or "write it by hand"
+    where = "" if pack.id in reason else f" in {pack.id}"  # the reason may name the pack
     used = join_words(names) if names else "a forbidden call"
     verb = "are" if len(names) > 1 else "is"
-    return Verdict(
-        False, f"{fn} uses {used}, which {verb} forbidden in {pack.id}: {reason}", "forbidden_call"
-    )
+    message = f"{fn} uses {used}, which {verb} forbidden{where}: {reason}"
+    return Verdict(False, message, "forbidden_call")
 
 
 def missing_verdict(fn: str, imported: ImportOutcome, stopped_at: str) -> Verdict:
