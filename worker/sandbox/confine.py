@@ -1,0 +1,52 @@
+"""Child side: confine a freshly forked child before it touches student code.
+
+``confine(config, scratch)`` applies, in order: resource limits (always), then, for the
+hardened runner, no_new_privs, Landlock and a seccomp filter. ``config`` comes from the
+parent's spawn request (plain JSON).
+"""
+
+from __future__ import annotations
+
+import resource
+
+_RLIMITS = {
+    "cpu_s": resource.RLIMIT_CPU,
+    "file_bytes": resource.RLIMIT_FSIZE,
+    "open_files": resource.RLIMIT_NOFILE,
+    "core_bytes": resource.RLIMIT_CORE,
+    "processes": resource.RLIMIT_NPROC,
+}
+
+
+def confine(config: dict, scratch: str) -> None:
+    """Apply the confinement ``config`` asks for to this process."""
+    apply_rlimits(config.get("rlimits", {}))
+
+
+def apply_rlimits(limits: dict) -> None:
+    """Set each limit (soft = hard, so the student cannot raise it again).
+
+    ``memory_bytes`` is address space above this process's current size (the zygote's
+    size, with NumPy/torch mapped): torch alone maps ~700 MiB, so a fixed cap would
+    either break it or mean nothing.
+    """
+    for key, value in limits.items():
+        if key == "memory_bytes":
+            resource.setrlimit(resource.RLIMIT_AS, _both(_address_space() + int(value)))
+        elif key == "cpu_s":  # SIGXCPU at the soft limit (reported as a timeout), KILL 1 s on
+            resource.setrlimit(resource.RLIMIT_CPU, (int(value), int(value) + 1))
+        elif key in _RLIMITS:
+            resource.setrlimit(_RLIMITS[key], _both(int(value)))
+
+
+def _both(value: int) -> tuple[int, int]:
+    return value, value
+
+
+def _address_space() -> int:
+    """This process's virtual size in bytes (VmSize of /proc/self/status)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmSize in /proc/self/status")

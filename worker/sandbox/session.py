@@ -1,0 +1,203 @@
+"""Parent side: run one SandboxRequest on children of a zygote.
+
+The chunks run once; then each call is sent with its own wall-clock deadline. When a call
+times out or its child dies, that call gets its status, the child is killed, and a fresh
+child re-runs the chunks that ran before (so one bad function costs only its own points)
+before the remaining calls go on. The whole submission also has a wall budget.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+from reference.pack import Observation
+
+from . import results, wire
+from .api import ImportOutcome, SandboxReport, SandboxRequest
+from .zygote_client import Child, Zygote
+
+CHUNK_REPLY_MAX = 4 * 2**20
+EXIT_WAIT_S = 10.0
+
+
+class Lost(NamedTuple):
+    """The child hung, died or sent garbage (it is gone): status and message."""
+
+    status: str
+    message: str
+
+
+class Session:
+    """The state of one submission's run: its current child and what it has seen."""
+
+    def __init__(self, zygote: Zygote, request: SandboxRequest, spawn: dict) -> None:
+        self.zygote, self.request, self.spawn = zygote, request, spawn
+        self.limits = request.limits
+        self.child: Child | None = None
+        self.replay = 0  # chunks a fresh child re-runs before serving calls
+        self.defined: tuple[str, ...] = ()
+        self.output = _Output(self.limits.output_bytes)
+        self.wall_deadline = 0.0
+
+    def run(self) -> SandboxReport:
+        """Run the chunks, then every call; return the report."""
+        started = time.monotonic()
+        self.wall_deadline = started + self.limits.wall_s
+        try:
+            imported = self._import()
+            observations = {call.call_id: self._call(call) for call in self.request.calls}
+        finally:
+            self._end_child()
+        ms = (time.monotonic() - started) * 1000
+        return SandboxReport(imported, observations, self.output.text(), ms)
+
+    # ------------------------------------------------------------ chunks
+
+    def _import(self) -> ImportOutcome:
+        chunks = self.request.chunks
+        self.child = self.zygote.spawn(self.spawn)
+        deadline = min(time.monotonic() + self.limits.import_s, self.wall_deadline)
+        defined: tuple[str, ...] = ()
+        for index, reply in enumerate(self._run_chunks(len(chunks), deadline)):
+            if isinstance(reply, Lost):  # the child hung or died at this chunk
+                self.replay = index
+                self.defined = defined
+                error = reply.message
+                if reply.status == "timeout":
+                    error = f"running {chunks[index].origin} did not finish in time"
+                    error += f" ({self.limits.import_s:g} s): an endless loop at import?"
+                return results.import_outcome(reply.status, defined, index, error, None)
+            status, defined, error, line = reply
+            if status != "ok":
+                self.replay = index + 1  # it raises again, leaving the same definitions
+                self.defined = defined
+                return results.import_outcome(status, defined, index, error, line)
+        self.replay = len(chunks)
+        self.defined = defined
+        return results.import_outcome("ok", defined, None, "", None)
+
+    def _run_chunks(self, count: int, deadline: float, keep_output: bool = True):
+        """Send the first ``count`` chunks; yield each chunk's validated report in turn.
+
+        Yields (status, defined, error, line) per chunk, or a :class:`Lost` once if the
+        child hangs, dies or sends garbage at that chunk (it is then gone).
+        """
+        message = {
+            "op": "chunks",
+            "chunks": [vars(c) for c in self.request.chunks[:count]],
+            "forbidden": vars(self.request.forbidden),
+            "device": self.request.device,
+            "output_bytes": self.limits.output_bytes,
+            "result_bytes": self.limits.result_bytes,
+        }
+        try:
+            wire.send(self.child.request_fd, message, (), deadline)
+        except wire.WireError as e:
+            yield self._lost(e, "running the file")
+            return
+        for index in range(count):
+            try:
+                reply, _ = wire.recv(self.child.reply_fd, CHUNK_REPLY_MAX, deadline)
+                report = results.chunk_reply(reply, index)
+            except (wire.WireError, results.ReplyError) as e:
+                origin = self.request.chunks[index].origin
+                yield self._lost(e, f"running {origin}")
+                return
+            if keep_output:
+                self.output.add(reply)
+            yield report
+            if report[0] != "ok":
+                return
+
+    def _restart(self) -> bool:
+        """Start a fresh child that re-runs the chunks that ran before; False if it fails."""
+        self.child = self.zygote.spawn(self.spawn)
+        deadline = min(time.monotonic() + self.limits.import_s, self.wall_deadline)
+        for report in self._run_chunks(self.replay, deadline, keep_output=False):
+            if isinstance(report, Lost):
+                return False
+        return True
+
+    # ------------------------------------------------------------ calls
+
+    def _call(self, call) -> Observation:
+        if time.monotonic() >= self.wall_deadline:
+            return Observation("timeout", error=self._wall_text())
+        if call.function not in self.defined:
+            return Observation("missing", error=f"{call.function} is not defined")
+        if self.child is None and not self._restart():
+            return Observation("crashed", error="the file could not be run again after a crash")
+        tree, frames = results.encode_kwargs(call.kwargs)
+        probe = {"kind": call.probe.kind, "wrt": call.probe.wrt}
+        header = {"op": "call", "call_id": call.call_id, "function": call.function}
+        header.update(kwargs=tree, probe=probe)
+        started = time.monotonic()
+        deadline = min(started + call.time_limit_s, self.wall_deadline)
+        try:
+            wire.send(self.child.request_fd, header, frames, deadline)
+            reply, reply_frames = wire.recv(
+                self.child.reply_fd, self.limits.result_bytes + CHUNK_REPLY_MAX, deadline
+            )
+        except wire.WireError as e:
+            status, text = self._lost(e, f"{call.function} did not return")
+            if isinstance(e, wire.WireTimeoutError) and deadline == self.wall_deadline:
+                text = self._wall_text()
+            elif isinstance(e, wire.WireTimeoutError):
+                text = f"{call.function} did not return within {call.time_limit_s:g} s"
+            ms = (time.monotonic() - started) * 1000
+            return Observation(status, error=text, duration_ms=ms)
+        self.output.add(reply)
+        ms = (time.monotonic() - started) * 1000
+        return results.observation(call, reply, reply_frames, ms)
+
+    # ------------------------------------------------------------ children
+
+    def _lost(self, error: wire.WireError, doing: str) -> Lost:
+        """End the current child after ``error``; return (status, message) for the student."""
+        child, self.child = self.child, None
+        if isinstance(error, wire.WireTimeoutError):
+            self.zygote.kill(child, EXIT_WAIT_S)
+            return Lost("timeout", f"{doing} took too long")
+        if isinstance(error, wire.WireClosedError):
+            exit = self.zygote.wait_exit(child, EXIT_WAIT_S)
+            child.close()
+            if exit is None:
+                self.zygote.kill(child, EXIT_WAIT_S)
+            status, text = results.died(exit, self.limits.cpu_s)
+            return Lost(status, f"{doing}: {text}")
+        self.zygote.kill(child, EXIT_WAIT_S)
+        return Lost("crashed", f"{doing}: the sandbox process sent a malformed reply ({error})")
+
+    def _end_child(self) -> None:
+        if self.child is not None:
+            child, self.child = self.child, None
+            try:
+                wire.send(child.request_fd, {"op": "exit"}, (), time.monotonic() + 1)
+            except wire.WireError:
+                pass
+            self.zygote.kill(child, EXIT_WAIT_S)
+
+    def _wall_text(self) -> str:
+        return f"the submission used up its total time budget of {self.limits.wall_s:g} s"
+
+
+class _Output:
+    """The student's captured output across children, capped at ``limit`` characters."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.parts, self.kept, self.dropped = limit, [], 0, 0
+
+    def add(self, reply: dict) -> None:
+        text, dropped = reply.get("output", ""), reply.get("dropped", 0)
+        if type(text) is not str or type(dropped) is not int or dropped < 0:
+            return
+        room = max(self.limit - self.kept, 0)
+        self.parts.append(text[:room])
+        self.kept += min(len(text), room)
+        self.dropped += dropped + max(len(text) - room, 0)
+
+    def text(self) -> str:
+        """The kept output, with a note of how much was dropped."""
+        note = f"\n[... {self.dropped} more characters of output dropped]" if self.dropped else ""
+        return "".join(self.parts) + note

@@ -1,0 +1,162 @@
+"""Child side: the zygote, a warm interpreter that forks one child per submission.
+
+Started once per (runtime, device) by a runner (plainly, or inside bubblewrap), it imports
+NumPy (and torch) and the harness, says ``ready`` on its control socket, then answers:
+
+- ``spawn`` (with two pipe fds attached: requests in, replies out): fork a child that
+  confines itself (:mod:`.confine`) and serves the harness protocol on those pipes;
+  replies ``{"op": "spawned", "pid"}``;
+- ``kill``: SIGKILL the child's process group;
+
+and reports ``{"op": "exited", "pid", "signal", "code"}`` whenever a child ends. It never
+runs student code itself and exits when its control socket closes. It must not start a
+thread or initialise CUDA before forking (both break the child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+
+CONTROL_MAX = 64 * 1024
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Preload the runtime, then serve the control socket until it closes."""
+    parser = argparse.ArgumentParser(prog="sandbox-zygote")
+    parser.add_argument("--runtime", choices=("numpy", "torch"), required=True)
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--scratch", default=None, help="directory for per-child scratch dirs")
+    args = parser.parse_args(argv)
+    versions = preload(args.runtime)
+    control = socket.socket(fileno=args.control_fd)
+    _send(control, {"op": "ready", "pid": os.getpid(), "versions": versions})
+    Zygote(control, args.scratch or tempfile.gettempdir()).serve()
+
+
+def preload(runtime: str) -> dict[str, str]:
+    """Import what every child needs, without starting threads or touching CUDA."""
+    import numpy
+
+    from . import confine, harness  # noqa: F401 - warm the child side
+
+    versions = {"python": sys.version.split()[0], "numpy": numpy.__version__}
+    if runtime == "torch":
+        import torch
+
+        torch.set_num_threads(1)  # libgomp thread pools do not survive fork
+        torch.set_num_interop_threads(1)
+        versions["torch"] = torch.__version__
+    return versions
+
+
+class Zygote:
+    """Forks, kills and reaps children on request of the parent."""
+
+    def __init__(self, control: socket.socket, scratch_root: str) -> None:
+        self.control = control
+        self.scratch_root = scratch_root
+        self.children: dict[int, tuple[int, str]] = {}  # pidfd -> (pid, scratch dir)
+
+    def serve(self) -> None:
+        """Answer control messages and report child exits until the parent goes away."""
+        while True:
+            ready, _, _ = select.select([self.control, *self.children], [], [])
+            for fd in ready:
+                if fd is self.control:
+                    if not self._handle_control():
+                        self._shutdown()
+                        return
+                else:
+                    self._reap(fd)
+
+    def _handle_control(self) -> bool:
+        msg, fds, _, _ = socket.recv_fds(self.control, CONTROL_MAX, 4)
+        if not msg:
+            return False
+        request = json.loads(msg)
+        if request["op"] == "spawn":
+            self._spawn(request, fds)
+        elif request["op"] == "kill":
+            _kill_group(int(request["pid"]))
+        for fd in fds:
+            os.close(fd)
+        return True
+
+    def _spawn(self, request: dict, fds: list[int]) -> None:
+        scratch = tempfile.mkdtemp(prefix="child-", dir=self.scratch_root)
+        pid = os.fork()
+        if pid == 0:
+            _child(self.control, fds, scratch, request)
+        pidfd = os.pidfd_open(pid)
+        self.children[pidfd] = (pid, scratch)
+        _send(self.control, {"op": "spawned", "pid": pid})
+
+    def _reap(self, pidfd: int) -> None:
+        pid, scratch = self.children.pop(pidfd)
+        os.close(pidfd)
+        _kill_group(pid)  # stragglers in its group; the zombie leader keeps the pgid ours
+        _, status = os.waitpid(pid, 0)
+        shutil.rmtree(scratch, ignore_errors=True)
+        code = os.waitstatus_to_exitcode(status)
+        exit_signal = -code if code < 0 else None
+        _send(self.control, {"op": "exited", "pid": pid, "signal": exit_signal, "code": code})
+
+    def _shutdown(self) -> None:
+        for pidfd, (pid, scratch) in self.children.items():
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+            os.close(pidfd)
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _child(control: socket.socket, fds: list[int], scratch: str, request: dict) -> None:
+    """In the forked child: confine this process, then serve the harness. Never returns."""
+    code = 0
+    try:
+        os.setsid()  # own session and process group: the parent kills the whole group
+        control.close()
+        for sig in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        from . import capture, confine, harness
+
+        rfd, wfd = _only_fds(fds)
+        capture.redirect_std_fds()
+        os.chdir(scratch)
+        confine.confine(request.get("confine", {}), scratch)
+        harness.Harness(rfd, wfd, max_message=int(request["max_message"])).serve()
+    except BaseException:  # noqa: BLE001 - nothing may escape into the zygote's loop
+        code = 70
+    os._exit(code)
+
+
+def _only_fds(fds: list[int]) -> tuple[int, int]:
+    """Keep only fds 0-2 and the two pipes (moved to 3 and 4); close everything else."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in fds]
+    for fd in (3, 4):
+        os.dup2(high[fd - 3], fd, inheritable=False)
+    os.closerange(5, 1 << 20)  # close_range(2) underneath: cheap however high the limit
+    return 3, 4
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _send(control: socket.socket, message: dict) -> None:
+    control.send(json.dumps(message).encode())
+
+
+if __name__ == "__main__":
+    main()

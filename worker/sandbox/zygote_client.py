@@ -1,0 +1,174 @@
+"""Parent side: start a zygote, ask it for children, kill them, hear how they ended.
+
+The command that starts the zygote is the only thing that differs between runners (a
+plain ``python -I``, or the same inside bubblewrap); see :class:`ZygoteCommand`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .api import SandboxInfrastructureError
+
+CONTROL_MAX = 64 * 1024
+ZygoteCommand = Callable[[int], list[str]]  # control fd -> argv
+
+
+@dataclass
+class Child:
+    """A forked child: its pid (in the zygote's pid namespace) and our pipe ends."""
+
+    pid: int
+    request_fd: int  # we write requests here (non-blocking)
+    reply_fd: int  # we read replies here (non-blocking)
+
+    def close(self) -> None:
+        """Close our pipe ends (idempotent)."""
+        for name in ("request_fd", "reply_fd"):
+            fd = getattr(self, name)
+            if fd >= 0:
+                os.close(fd)
+                setattr(self, name, -1)
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How a child ended: killed by ``signal``, or exited with ``code``."""
+
+    signal: int | None
+    code: int
+
+
+class Zygote:
+    """One warm zygote process and its control socket."""
+
+    def __init__(self, command: ZygoteCommand, env: dict[str, str], start_s: float = 120.0):
+        self._command, self._env, self._start_s = command, env, start_s
+        self._proc: subprocess.Popen | None = None
+        self._sock: socket.socket | None = None
+        self._exits: dict[int, Exit] = {}
+        self.versions: dict[str, str] = {}
+
+    @property
+    def alive(self) -> bool:
+        """Whether the zygote process is running."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        """Start the zygote and wait for it to say ready (SandboxInfrastructureError if not)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._stderr = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(
+                self._command(theirs.fileno()),
+                pass_fds=[theirs.fileno()],
+                env=self._env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._stderr,
+                stderr=self._stderr,
+                start_new_session=True,
+            )
+        except OSError as e:
+            raise SandboxInfrastructureError(f"cannot start the sandbox zygote: {e}") from e
+        finally:
+            theirs.close()
+        self._sock = ours
+        ready = self._expect("ready", time.monotonic() + self._start_s)
+        self.versions = dict(ready.get("versions", {}))
+
+    def spawn(self, request: dict) -> Child:
+        """Fork a child serving the harness; ``request`` carries its confinement config."""
+        if not self.alive:
+            self.start()
+        req_r, req_w = os.pipe2(os.O_CLOEXEC)
+        rep_r, rep_w = os.pipe2(os.O_CLOEXEC)
+        try:
+            message = json.dumps({"op": "spawn", **request}).encode()
+            socket.send_fds(self._sock, [message], [req_r, rep_w])
+        except OSError as e:
+            for fd in (req_r, req_w, rep_r, rep_w):
+                os.close(fd)
+            self.stop()
+            raise SandboxInfrastructureError(f"the sandbox zygote is gone: {e}") from e
+        finally:
+            if self._sock is not None:
+                os.close(req_r)
+                os.close(rep_w)
+        spawned = self._expect("spawned", time.monotonic() + 30)
+        os.set_blocking(req_w, False)
+        os.set_blocking(rep_r, False)
+        return Child(int(spawned["pid"]), req_w, rep_r)
+
+    def kill(self, child: Child, wait_s: float = 10.0) -> Exit | None:
+        """SIGKILL the child's process group and return how it ended (None: zygote is gone)."""
+        child.close()
+        if child.pid not in self._exits and self.alive:
+            try:
+                self._sock.send(json.dumps({"op": "kill", "pid": child.pid}).encode())
+            except OSError:
+                self.stop()
+        return self.wait_exit(child, wait_s)
+
+    def wait_exit(self, child: Child, wait_s: float) -> Exit | None:
+        """Wait until the zygote reports the child's end; None if it does not in time."""
+        deadline = time.monotonic() + wait_s
+        while child.pid not in self._exits:
+            if not self._read_one(deadline):
+                return None
+        return self._exits.pop(child.pid)
+
+    def stop(self) -> None:
+        """Close the control socket (the zygote kills its children and exits), then reap it."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            self._proc = None
+            self._stderr.close()
+
+    def _expect(self, op: str, deadline: float) -> dict:
+        while True:
+            message = self._read_one(deadline)
+            if message is None:
+                detail = self._stderr_tail()
+                self.stop()
+                raise SandboxInfrastructureError(f"sandbox zygote did not answer {op}: {detail}")
+            if message.get("op") == op:
+                return message
+
+    def _read_one(self, deadline: float) -> dict | None:
+        """Read one control message (recording exits); None on timeout or a dead zygote."""
+        if self._sock is None:
+            return None
+        timeout = max(deadline - time.monotonic(), 0)
+        ready, _, _ = select.select([self._sock], [], [], timeout)
+        if not ready:
+            return None
+        raw = self._sock.recv(CONTROL_MAX)
+        if not raw:
+            self.stop()
+            return None
+        message = json.loads(raw)
+        if message.get("op") == "exited":
+            self._exits[int(message["pid"])] = Exit(message.get("signal"), int(message["code"]))
+        return message
+
+    def _stderr_tail(self) -> str:
+        if self._proc is not None and self._proc.poll() is None:
+            return "no answer in time"
+        self._stderr.seek(0)
+        return self._stderr.read()[-2000:].decode(errors="replace") or "no output"
