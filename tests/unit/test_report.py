@@ -59,3 +59,14 @@ def test_report_of_a_grader_failure_does_not_show_a_score():
     error = GradingError(kind="grader_error", message="the grader failed on its side")
     text = render(result(status="failed", score=0, tests=[], error=error))
     assert text.splitlines()[0].endswith("NOT GRADED, the grader failed on its side")
+
+
+def test_cases_that_fail_for_the_same_reason_are_reported_once():
+    tests = [
+        case(f"softmax: case {i}", "softmax", False, 2, f"softmax is not implemented\ninputs: {i}")
+        for i in range(4)
+    ]
+    fields = dict(assignment="a", status="graded", score=0, max_score=8, duration_ms=1.0)
+    text = render(GradingResult(tests=tests, **fields))
+    assert "FAIL all 4 cases, each with:\n            softmax is not implemented\n" in text
+    assert text.count("not implemented") == 1

@@ -52,12 +52,16 @@ def error_lines(result: GradingResult) -> list[str]:
     return [heading, *indent(error.message.splitlines(), "  ")]
 
 
-def failure_lines(tests: Iterable[TestResult]) -> list[str]:
-    """Return a block per failed case: its name, visibility and message."""
+def failure_lines(tests: list[TestResult]) -> list[str]:
+    """Return a block per failed case (name, visibility, message), or one if all say the same."""
+    failed = [t for t in tests if not t.passed]
+    reasons = {t.message.split("\ninputs:")[0] for t in failed}
+    if len(failed) > 1 and len(reasons) == 1:
+        count = "all" if len(failed) == len(tests) else f"{len(failed)} of"
+        lines = [f"       FAIL {count} {len(tests)} cases, each with:"]
+        return lines + indent(reasons.pop().splitlines(), "            ")
     lines = []
-    for test in tests:
-        if test.passed:
-            continue
+    for test in failed:
         lines.append(f"       FAIL {test.name} ({test.visibility.value})")
         lines += indent(test.message.splitlines(), "            ")
     return lines
