@@ -205,7 +205,7 @@ def _labels_off_by_one(failure: Failure, reveal: bool) -> Diagnosis | None:
 def _wrong_axis(failure: Failure, reveal: bool) -> Diagnosis | None:
     """softmax normalising columns instead of rows."""
     want = ref.softmax(_as_float64(failure.inputs)["scores"].T).T
-    text = "each column sums to 1; normalise each row instead (axis=1), one row per sample"
+    text = "it normalises the columns; normalise each row (one row per sample) instead"
     return _variant(failure, text, "wrong_axis", want, reveal)
 
 
@@ -231,7 +231,7 @@ def _schedule(failure: Failure, reveal: bool) -> Diagnosis | None:
     """The decay applied one step early or late, or without rounding down."""
     x = {"lr0": 2.5, "decay": 0.5, "every": 10, **failure.inputs}
     t, every, lr0, decay = x["t"], x["every"], x["lr0"], x["decay"]
-    text = "the schedule is one step off: use lr0 * decay ** (t // every) with t counted from 0"
+    text = "the schedule is one step off: use lr0 * decay ** (t // every), t counted from zero"
     for steps in ((t + 1) // every, (t - 1) // every, t // every + 1, t // every - 1):
         found = _variant(failure, text, "schedule_off_by_one", lr0 * decay**steps, reveal)
         if found is not None:

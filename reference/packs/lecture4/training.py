@@ -38,29 +38,29 @@ def losses_array(value: Any, num_iters: int, reveal: bool) -> Comparison:
     """Turn ``losses`` (list of numbers or 0-dim tensors, 1-D array or tensor) into floats."""
     subject = "train_sgd: losses"
     if type(value) in (np.ndarray, TensorValue):
-        value = value if type(value) is np.ndarray else value.array
-        items = list(value) if value.ndim == 1 else [value]
+        array = value if type(value) is np.ndarray else value.array
+        if array.ndim != 1 or array.dtype.kind not in "fiu":
+            return Comparison("type", f"{subject} is not a 1-D array of numbers")
     elif type(value) in (list, tuple):
         items = [v.array if type(v) is TensorValue else v for v in value]
+        if not all(_is_number(v) for v in items):
+            return Comparison("type", f"{subject} holds something other than numbers")
+        array = np.array(items, dtype=np.float64)
     else:
         return Comparison("type", f"{subject} is a {type(value).__name__}, expected a sequence")
-    numbers = [v for v in items if _is_number(v)]
-    if len(numbers) != len(items):
-        return Comparison("type", f"{subject} holds something other than numbers")
-    array = np.array([float(v) for v in numbers], dtype=np.float64)
     if len(array) != num_iters:
         count = f"has {len(array)} entries, expected num_iters = {num_iters}"
-        return Comparison(
-            "shape", f"{subject} {count if reveal else 'does not have num_iters entries'}"
-        )
+        wrong = count if reveal else "does not have num_iters entries"
+        return Comparison("shape", f"{subject} {wrong}")
+    array = array.astype(np.float64)
     if not np.isfinite(array).all():
         return Comparison("finite", f"{subject} contains nan or inf", array)
     return Comparison("ok", "", array)
 
 
 def _is_number(value: Any) -> bool:
-    """A real number: Python int/float or a 0-dim numeric array (bools are not losses)."""
-    if type(value) in (int, float):
+    """A real number: a Python or NumPy int/float, or a 0-dim numeric array (not a bool)."""
+    if type(value) in (int, float) or isinstance(value, np.integer | np.floating):
         return True
     return type(value) is np.ndarray and value.ndim == 0 and value.dtype.kind in "fiu"
 
@@ -87,11 +87,13 @@ def exact_check(name: str, binding: Binding, reveal: bool):
             losses_expect = replace(expects[2], runtime="numpy", dtype=None, device=None)
             got_losses = compare(got_losses.actual, np.array(losses), losses_expect, reveal=reveal)
         results.append(got_losses)
-        failed = [r for r in results if not r.passed]
-        if not failed:
+        failed = next((r for r in results if not r.passed), None)
+        if failed is None:
             return Verdict(True)
+        if failed.layer != "value":
+            return Verdict(False, failed.message)
         hint = "; with batch_size == N every step must be one full-batch gradient descent step"
-        return Verdict(False, failed[0].message + hint)
+        return Verdict(False, failed.message + hint)
 
     return check
 
