@@ -17,6 +17,7 @@ from reference import kernels_numpy as ref
 from reference.compare import Comparison, Expect, compare
 from reference.pack import Device, Inputs, Observation, Runtime, TensorArg, Tolerance, Verdict
 from reference.packs.lecture4.diagnose import Failure, diagnose
+from reference.packs.lecture4.inputs import as_float64
 
 # Each function's outputs: (label, symbolic shape); () is a scalar.
 OUTPUTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -44,14 +45,6 @@ class Binding:
 def plain_inputs(inputs: Inputs) -> dict[str, Any]:
     """The inputs with TensorArgs unwrapped to their NumPy arrays."""
     return {k: v.array if isinstance(v, TensorArg) else v for k, v in inputs.items()}
-
-
-def as_float64(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs with float arrays in float64: the reference then computes the exact value."""
-    return {
-        k: v.astype(np.float64) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
-        for k, v in inputs.items()
-    }
 
 
 def input_dtype(inputs: Mapping[str, Any]) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 
 from reference import kernels_numpy as ref
 from reference.pack import Tolerance
+from reference.packs.lecture4.inputs import as_float64
 
 LOG_SUM_EXP_HINT = "subtract the row maximum before exp (the log-sum-exp trick)"
 
@@ -93,16 +94,6 @@ def _num_classes(inputs: Mapping[str, Any]) -> int:
     return inputs["W"].shape[0]
 
 
-def _as_float64(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The inputs with float arrays in float64, to compute variants exactly."""
-    return {
-        name: value.astype(np.float64)
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f"
-        else value
-        for name, value in inputs.items()
-    }
-
-
 def _magnitude(value: float) -> str:
     """1234.5 -> '1000', 23456 -> '1e4': the order of magnitude as the spec writes it."""
     power = int(np.floor(np.log10(value))) if value >= 1 else 0
@@ -164,7 +155,7 @@ def _flipped_sign(failure: Failure, reveal: bool) -> Diagnosis | None:
 
 def _step_up(failure: Failure, reveal: bool) -> Diagnosis | None:
     """A step along the gradient: W + lr * dW."""
-    x = _as_float64(failure.inputs)
+    x = as_float64(failure.inputs)
     want = (x["W"] + x["lr"] * x["dW"], x["b"] + x["lr"] * x["db"])[failure.output]
     text = "the step goes up the gradient: W_new = W - lr * dW and b_new = b - lr * db"
     return _variant(failure, text, "flipped_sign", want, reveal)
@@ -188,7 +179,7 @@ def _zero_db(failure: Failure, reveal: bool) -> Diagnosis | None:
 
 def _labels_off_by_one(failure: Failure, reveal: bool) -> Diagnosis | None:
     """labels - 1 or labels + 1 (1-based thinking) picking the correct class."""
-    inputs = _as_float64(failure.inputs)
+    inputs = as_float64(failure.inputs)
     k = _num_classes(inputs)
     text = "picks the wrong class: labels are 0-based indices in [0, K), use column labels[i]"
     for shift in (-1, 1):
@@ -204,7 +195,7 @@ def _labels_off_by_one(failure: Failure, reveal: bool) -> Diagnosis | None:
 
 def _wrong_axis(failure: Failure, reveal: bool) -> Diagnosis | None:
     """softmax normalising columns instead of rows."""
-    want = ref.softmax(_as_float64(failure.inputs)["scores"].T).T
+    want = ref.softmax(as_float64(failure.inputs)["scores"].T).T
     text = "it normalises the columns; normalise each row (one row per sample) instead"
     return _variant(failure, text, "wrong_axis", want, reveal)
 
@@ -221,7 +212,7 @@ def _underflow(failure: Failure, reveal: bool) -> Diagnosis | None:
 
 def _arithmetic_mean(failure: Failure, reveal: bool) -> Diagnosis | None:
     """The arithmetic mean of the correct-class probabilities instead of the geometric one."""
-    x = _as_float64(failure.inputs)
+    x = as_float64(failure.inputs)
     want = x["probs"][np.arange(len(x["labels"])), x["labels"]].mean()
     text = "that is the arithmetic mean; Q_mean is the geometric mean, exp(mean(log p))"
     return _variant(failure, text, "arithmetic_mean", want, reveal)

@@ -6,11 +6,21 @@ input once. Arrays are shared between calls: callers must not write into them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import numpy as np
 
 from reference.kernels_numpy import softmax
+
+
+def as_float64(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs with float arrays in float64: the reference then computes the exact value."""
+    return {
+        k: v.astype(np.float64) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+        for k, v in inputs.items()
+    }
 
 
 @cache

@@ -18,14 +18,8 @@ import numpy as np
 from reference import kernels_numpy as ref
 from reference.compare import Comparison, compare, compare_form
 from reference.pack import Inputs, Observation, TensorValue, Tolerance, Verdict
-from reference.packs.lecture4.checks import (
-    Binding,
-    as_float64,
-    cached,
-    expectations,
-    plain_inputs,
-    split,
-)
+from reference.packs.lecture4.checks import Binding, cached, expectations, plain_inputs, split
+from reference.packs.lecture4.inputs import as_float64
 
 # Rounding differences grow over the iterations of training: widen the pack's tolerance.
 TRAIN_SLACK = 100.0
