@@ -7,7 +7,13 @@ parent's spawn request (plain JSON).
 
 from __future__ import annotations
 
+import ctypes
 import resource
+
+from . import landlock, syscalls
+
+PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
+_libc = ctypes.CDLL(None, use_errno=True)
 
 _RLIMITS = {
     "cpu_s": resource.RLIMIT_CPU,
@@ -18,9 +24,34 @@ _RLIMITS = {
 }
 
 
+class ConfineError(OSError):
+    """A confinement step failed: the child must not run student code."""
+
+
 def confine(config: dict, scratch: str) -> None:
-    """Apply the confinement ``config`` asks for to this process."""
+    """Apply the confinement ``config`` asks for to this process.
+
+    ``config``: ``rlimits`` (see :func:`apply_rlimits`), ``hardened`` (no_new_privs,
+    Landlock with ``scratch`` writable, seccomp), ``devices`` (GPU device nodes).
+    """
     apply_rlimits(config.get("rlimits", {}))
+    if not config.get("hardened"):
+        return
+    set_dumpable(False)
+    _prctl(PR_SET_NO_NEW_PRIVS, 1)
+    landlock.restrict((scratch,), devices=tuple(config.get("devices", ())))
+    syscalls.install()
+
+
+def set_dumpable(flag: bool) -> None:
+    """Mark this process (non-)dumpable: no core files, /proc/<pid>/mem owned by root."""
+    _prctl(PR_SET_DUMPABLE, int(flag))
+
+
+def _prctl(option: int, value: int) -> None:
+    if _libc.prctl(option, value, 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise ConfineError(errno, f"prctl({option}) failed")
 
 
 def apply_rlimits(limits: dict) -> None:

@@ -35,11 +35,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runtime", choices=("numpy", "torch"), required=True)
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--scratch", default=None, help="directory for per-child scratch dirs")
+    parser.add_argument("--hardened", action="store_true", help="confine every child fully")
+    parser.add_argument("--seccomp-library", default="", help="libseccomp's file name")
     args = parser.parse_args(argv)
     versions = preload(args.runtime)
+    if args.hardened:
+        from . import confine, syscalls
+
+        syscalls.load_library(args.seccomp_library)
+        confine.set_dumpable(False)  # nobody in the sandbox may read or write our memory
     control = socket.socket(fileno=args.control_fd)
     _send(control, {"op": "ready", "pid": os.getpid(), "versions": versions})
-    Zygote(control, args.scratch or tempfile.gettempdir()).serve()
+    Zygote(control, args.scratch or tempfile.gettempdir(), args.hardened).serve()
 
 
 def preload(runtime: str) -> dict[str, str]:
@@ -61,9 +68,10 @@ def preload(runtime: str) -> dict[str, str]:
 class Zygote:
     """Forks, kills and reaps children on request of the parent."""
 
-    def __init__(self, control: socket.socket, scratch_root: str) -> None:
+    def __init__(self, control: socket.socket, scratch_root: str, hardened: bool) -> None:
         self.control = control
         self.scratch_root = scratch_root
+        self.hardened = hardened
         self.children: dict[int, tuple[int, str]] = {}  # pidfd -> (pid, scratch dir)
 
     def serve(self) -> None:
@@ -93,6 +101,8 @@ class Zygote:
 
     def _spawn(self, request: dict, fds: list[int]) -> None:
         scratch = tempfile.mkdtemp(prefix="child-", dir=self.scratch_root)
+        if self.hardened:  # whatever the request says, a hardened zygote's children are
+            request.setdefault("confine", {})["hardened"] = True
         pid = os.fork()
         if pid == 0:
             _child(self.control, fds, scratch, request)

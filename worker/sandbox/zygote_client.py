@@ -51,8 +51,15 @@ class Exit:
 class Zygote:
     """One warm zygote process and its control socket."""
 
-    def __init__(self, command: ZygoteCommand, env: dict[str, str], start_s: float = 120.0):
+    def __init__(
+        self,
+        command: ZygoteCommand,
+        env: dict[str, str],
+        start_s: float = 120.0,
+        popen: dict | None = None,
+    ) -> None:
         self._command, self._env, self._start_s = command, env, start_s
+        self._popen = popen or {}  # e.g. user/group to start it as
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._exits: dict[int, Exit] = {}
@@ -76,6 +83,7 @@ class Zygote:
                 stdout=self._stderr,
                 stderr=self._stderr,
                 start_new_session=True,
+                **self._popen,
             )
         except OSError as e:
             raise SandboxInfrastructureError(f"cannot start the sandbox zygote: {e}") from e

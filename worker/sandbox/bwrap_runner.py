@@ -1,0 +1,128 @@
+"""The hardened runner: a zygote inside bubblewrap, children under Landlock and seccomp.
+
+Layers, outermost first (SECURITY.md says what each one stops):
+
+1. bubblewrap: user, pid, net, ipc, uts and mount namespaces; an empty environment; a
+   read-only view of only the interpreter, the runtime's packages and system libraries;
+   a size-capped tmpfs for scratch; dies with the worker.
+2. the worker's cgroup v2 (memory + pids), where the host delegates one.
+3. in each forked child: its own session, rlimits, non-dumpable, no_new_privs, Landlock
+   (read-only file system but its scratch dir, no TCP, signals and abstract sockets
+   scoped to itself), then a seccomp filter.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from . import bwrap, cgroup, landlock
+from .api import SandboxRequest
+from .runner import ZygoteRunner
+from .zygote_client import Zygote
+
+SANDBOX_UID = 65534  # 'nobody': used when the worker runs as root and paths allow it
+_support: dict[str, str | None] = {}
+
+
+class BwrapRunner(ZygoteRunner):
+    """Runs requests in fully confined children of zygotes inside bubblewrap."""
+
+    def __init__(
+        self,
+        bwrap_path: str | None = None,
+        scratch_mb: int = 64,
+        cgroup_memory_mb: int = 4096,
+        cgroup_pids: int = 512,
+    ) -> None:
+        super().__init__()
+        self._bwrap = bwrap_path or bwrap.find_bwrap()
+        self._scratch_bytes = scratch_mb * 2**20
+        self.uid = dedicated_uid()
+        name = f"autograder-sandbox-{os.getpid()}"
+        self.cgroup = cgroup.create(name, cgroup_memory_mb * 2**20, cgroup_pids, owner=self.uid)
+
+    @staticmethod
+    def unsupported_reason() -> str | None:
+        """Why the hardened sandbox cannot run on this machine, or None if it can."""
+        if "reason" not in _support:
+            _support["reason"] = _probe()
+        return _support["reason"]
+
+    def make_zygote(self, runtime: str, device: str) -> Zygote:
+        def command(control_fd: int) -> list[str]:
+            argv = bwrap.zygote_argv(self._bwrap, runtime, device, control_fd, self._scratch_bytes)
+            return self.cgroup.launcher() + argv
+
+        user = {} if self.uid is None else {"user": self.uid, "group": self.uid}
+        return Zygote(command, {}, popen=user)
+
+    def confinement(self, request: SandboxRequest) -> dict:
+        config: dict = {"hardened": True}
+        if self.uid is not None:
+            config["rlimits"] = {"processes": 256}  # counted per uid: ours alone
+        if request.device == "cuda":
+            config["devices"] = bwrap.gpu_device_paths()
+        return config
+
+    def close(self) -> None:
+        super().close()
+        self.cgroup.remove()
+
+
+def dedicated_uid(paths: tuple[str, ...] | None = None) -> int | None:
+    """SANDBOX_UID if we run as root and that uid can read every path we bind, else None.
+
+    Then bubblewrap itself runs as that uid, so sandboxed processes are 'nobody' outside
+    their namespace too and RLIMIT_NPROC counts them alone. Otherwise they keep the
+    worker's uid (root maps to root: no capabilities outside the namespace, but real uid 0).
+    """
+    if os.geteuid() != 0:
+        return None
+    if paths is None:
+        paths = (os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix))
+        paths += (str(bwrap.HERE), bwrap.find_bwrap() or "/")
+    return SANDBOX_UID if all(_world_readable(p) for p in paths) else None
+
+
+def _world_readable(path: str) -> bool:
+    """Every ancestor directory is world-searchable and ``path`` is world-readable."""
+    current = Path(path)
+    for part in [current, *current.parents]:
+        try:
+            mode = part.stat().st_mode
+        except OSError:
+            return False
+        if part == current:
+            needed = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+        else:
+            needed = stat.S_IXOTH
+        if mode & needed != needed:
+            return False
+    return True
+
+
+def _probe() -> str | None:
+    path = bwrap.find_bwrap()
+    if path is None:
+        return "bubblewrap (bwrap) is not installed"
+    if landlock.abi_version() < 1:
+        return "the kernel has no Landlock (needs Linux 5.13+ with landlock in the LSM list)"
+    if bwrap.seccomp_library() is None:
+        return "libseccomp2 is not installed"
+    try:
+        import pyseccomp  # noqa: F401
+    except (ImportError, RuntimeError) as e:
+        return f"pyseccomp cannot load: {e}"
+    argv = [path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "/bin/true"]
+    try:
+        result = subprocess.run(argv, env={}, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"bwrap cannot start: {e}"
+    if result.returncode != 0:
+        detail = result.stderr.decode(errors="replace").strip()[:300]
+        return f"bwrap cannot create namespaces here (user namespaces blocked?): {detail}"
+    return None

@@ -1,0 +1,70 @@
+"""Parent side: what every zygote-based runner shares (one warm zygote per runtime/device)."""
+
+from __future__ import annotations
+
+from .api import Limits, SandboxReport, SandboxRequest
+from .session import Session
+from .zygote_client import Zygote, ZygoteCommand
+
+
+def spawn_config(limits: Limits, confine: dict | None = None) -> dict:
+    """What the zygote needs to fork and confine one child under ``limits``."""
+    rlimits = {
+        "cpu_s": limits.cpu_s,
+        "memory_bytes": limits.memory_mb * 2**20,
+        "file_bytes": limits.file_mb * 2**20,
+        "open_files": limits.open_files,
+        "core_bytes": 0,
+    }
+    extra = dict(confine or {})
+    rlimits.update(extra.pop("rlimits", {}))
+    return {
+        "max_message": 2 * limits.result_bytes + 2**30,  # inputs come from us: generous
+        "confine": {"rlimits": rlimits, **extra},
+    }
+
+
+class ZygoteRunner:
+    """A SandboxRunner over warm zygotes; subclasses say how to start one and confine."""
+
+    def __init__(self) -> None:
+        self._zygotes: dict[tuple[str, str], Zygote] = {}
+
+    def run(self, request: SandboxRequest) -> SandboxReport:
+        """Run one submission (see SandboxRunner.run)."""
+        zygote = self.zygote(request.runtime, request.device)
+        spawn = spawn_config(request.limits, self.confinement(request))
+        return Session(zygote, request, spawn).run()
+
+    def zygote(self, runtime: str, device: str) -> Zygote:
+        """The warm zygote for (runtime, device), started on first use or after it died."""
+        key = (runtime, device)
+        if key not in self._zygotes:
+            self._zygotes[key] = self.make_zygote(runtime, device)
+        zygote = self._zygotes[key]
+        if not zygote.alive:
+            zygote.start()
+        return zygote
+
+    def make_zygote(self, runtime: str, device: str) -> Zygote:
+        """A (not yet started) zygote for (runtime, device)."""
+        raise NotImplementedError
+
+    def confinement(self, request: SandboxRequest) -> dict:
+        """Extra confinement config for the children of ``request``."""
+        return {}
+
+    def close(self) -> None:
+        """Stop every zygote (and so every child)."""
+        for zygote in self._zygotes.values():
+            zygote.stop()
+        self._zygotes.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["ZygoteCommand", "ZygoteRunner", "spawn_config"]
