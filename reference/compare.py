@@ -96,6 +96,13 @@ def compare_form(got: Any, shape: tuple[int, ...], expect: Expect, *, reveal: bo
     return Comparison("ok", "", array)
 
 
+def a_type(value: Any) -> str:
+    """Name the type of ``value`` with its article: 'an ndarray', 'a list'."""
+    name = type(value).__name__
+    spoken_vowel = name[0] in "aeiou" or name == "ndarray"  # "an en-dee-array"
+    return f"{'an' if spoken_vowel else 'a'} {name}"
+
+
 def _subject(expect: Expect) -> str:
     """The start of every message: 'cross_entropy_grad: dW'."""
     return f"{expect.function}: {expect.label}"
@@ -123,7 +130,7 @@ def _as_array(got: Any, expect: Expect) -> tuple[np.ndarray, str]:
     elif isinstance(got, np.ndarray | TensorValue):
         return np.empty(0), f"a {type(got).__module__}.{type(got).__qualname__}"
     else:
-        return np.empty(0), f"a {type(got).__name__}"
+        return np.empty(0), a_type(got)
     if type(array) is not np.ndarray or array.dtype.kind not in "fiub":
         return np.empty(0), f"an array of dtype {getattr(array, 'dtype', '?')}"
     return array.astype(np.float64), ""

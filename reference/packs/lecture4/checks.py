@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from reference import kernels_numpy as ref
-from reference.compare import Comparison, Expect, compare
+from reference.compare import Comparison, Expect, a_type, compare
 from reference.pack import Device, Inputs, Observation, Runtime, TensorArg, Tolerance, Verdict
 from reference.packs.lecture4.diagnose import Failure, diagnose
 from reference.packs.lecture4.inputs import as_float64
@@ -103,7 +103,7 @@ def split(function: str, value: Any) -> tuple[tuple[Any, ...] | None, str]:
         return (value,), ""
     if type(value) in (tuple, list) and len(value) == len(labels):
         return tuple(value), ""
-    what = f"a {type(value).__name__}"
+    what = a_type(value)
     if type(value) in (tuple, list):
         what += f" of {len(value)} items"
     return None, f"{function} returned {what}, expected a tuple ({', '.join(labels)})"

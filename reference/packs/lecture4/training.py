@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from reference import kernels_numpy as ref
-from reference.compare import Comparison, compare, compare_form
+from reference.compare import Comparison, a_type, compare, compare_form
 from reference.pack import Inputs, Observation, TensorValue, Tolerance, Verdict
 from reference.packs.lecture4.checks import Binding, cached, expectations, plain_inputs, split
 from reference.packs.lecture4.inputs import as_float64
@@ -41,7 +41,7 @@ def losses_array(value: Any, num_iters: int, reveal: bool) -> Comparison:
             return Comparison("type", f"{subject} holds something other than numbers")
         array = np.array(items, dtype=np.float64)
     else:
-        return Comparison("type", f"{subject} is a {type(value).__name__}, expected a sequence")
+        return Comparison("type", f"{subject} is {a_type(value)}, expected a sequence")
     if len(array) != num_iters:
         count = f"has {len(array)} entries, expected num_iters = {num_iters}"
         wrong = count if reveal else "does not have num_iters entries"
