@@ -15,7 +15,16 @@ import numpy as np
 
 from reference import kernels_numpy as ref
 from reference.compare import Comparison, Expect, a_type, compare
-from reference.pack import Device, Inputs, Observation, Runtime, TensorArg, Tolerance, Verdict
+from reference.pack import (
+    Check,
+    Device,
+    Inputs,
+    Observation,
+    Runtime,
+    TensorArg,
+    Tolerance,
+    Verdict,
+)
 from reference.packs.lecture4.diagnose import Failure, diagnose
 from reference.packs.lecture4.inputs import as_float64
 
@@ -138,7 +147,7 @@ def verdict(
     return Verdict(False, found.message, found.bug)
 
 
-def value_check(name: str, function: str, binding: Binding, reveal: bool):
+def value_check(name: str, function: str, binding: Binding, reveal: bool) -> Check:
     """A check comparing every output with the NumPy reference's, then diagnosing."""
 
     def check(inputs: Inputs, observation: Observation) -> Verdict:
@@ -163,7 +172,7 @@ def _reference(function: str, plain: Mapping[str, Any]) -> tuple[Any, ...]:
     return value if isinstance(value, tuple) else (value,)
 
 
-def autograd_check(name: str, binding: Binding, reveal: bool):
+def autograd_check(name: str, binding: Binding, reveal: bool) -> Check:
     """Torch: check cross_entropy's value, then its autograd gradient wrt scores."""
     value = value_check(name, "cross_entropy", binding, reveal)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from reference import kernels_numpy as ref
 from reference.compare import Comparison, a_type, compare, compare_form
-from reference.pack import Inputs, Observation, TensorValue, Tolerance, Verdict
+from reference.pack import Check, Inputs, Observation, TensorValue, Tolerance, Verdict
 from reference.packs.lecture4.checks import Binding, cached, expectations, plain_inputs, split
 from reference.packs.lecture4.inputs import as_float64
 
@@ -59,7 +59,7 @@ def _is_number(value: Any) -> bool:
     return type(value) is np.ndarray and value.ndim == 0 and value.dtype.kind in "fiu"
 
 
-def exact_check(name: str, binding: Binding, reveal: bool):
+def exact_check(name: str, binding: Binding, reveal: bool) -> Check:
     """batch_size == N: W, b and losses must equal full-batch gradient descent's."""
 
     def check(inputs: Inputs, observation: Observation) -> Verdict:
@@ -93,10 +93,11 @@ def exact_check(name: str, binding: Binding, reveal: bool):
 
 
 def _slack(tol: Tolerance) -> Tolerance:
+    """The pack's tolerance widened TRAIN_SLACK times."""
     return Tolerance(rtol=tol.rtol * TRAIN_SLACK, atol=tol.atol * TRAIN_SLACK)
 
 
-def behaviour_check(name: str, binding: Binding, reveal: bool):
+def behaviour_check(name: str, binding: Binding, reveal: bool) -> Check:
     """Mini-batches: the right shapes, falling losses, and a final loss near the reference's."""
 
     def check(inputs: Inputs, observation: Observation) -> Verdict:
