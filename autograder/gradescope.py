@@ -1,0 +1,73 @@
+"""Convert a GradingResult to Gradescope's results.json (pure; no I/O).
+
+Gradescope's autograder format: a top-level ``score``, ``output`` and ``tests``, each test
+with ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``. Hidden
+cases become ``after_published``: their messages never reveal expected values anyway, and
+staff decide when students see them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from autograder.contracts import GradingResult, GradingStatus, Visibility
+
+GradescopeVisibility = Literal["hidden", "after_due_date", "after_published", "visible"]
+OUTPUT_CHARS = 8000  # of the student's captured output quoted in the summary
+
+
+class GradescopeTest(BaseModel):
+    name: str
+    score: float
+    max_score: float
+    status: Literal["passed", "failed"]
+    output: str
+    visibility: GradescopeVisibility
+
+
+class GradescopeResults(BaseModel):
+    """Gradescope's results.json for one submission."""
+
+    score: float
+    execution_time: float = Field(description="Seconds.")
+    output: str
+    stdout_visibility: GradescopeVisibility = "visible"
+    tests: list[GradescopeTest]
+
+
+def _summary(result: GradingResult) -> str:
+    lines = [f"Score: {result.score:g} / {result.max_score:g}"]
+    if result.status == GradingStatus.NOT_GRADABLE:
+        lines.append("Your file could not be run, so no test could pass.")
+    elif result.status == GradingStatus.FAILED:
+        lines.append("The grader failed (not your fault); it will be graded again.")
+    if result.error is not None:
+        where = f" (line {result.error.line})" if result.error.line else ""
+        cell = f" in cell {result.error.cell + 1}" if result.error.cell is not None else ""
+        lines.append(f"{result.error.kind}{cell}{where}: {result.error.message}")
+    if result.output:
+        lines += ["", "Your program's output:", result.output[:OUTPUT_CHARS]]
+    return "\n".join(lines)
+
+
+def to_gradescope(result: GradingResult) -> GradescopeResults:
+    """Return ``result`` in Gradescope's results.json format."""
+    tests = [
+        GradescopeTest(
+            name=test.name,
+            score=test.score,
+            max_score=test.max_score,
+            status="passed" if test.passed else "failed",
+            output=test.message or "Passed.",
+            visibility="visible" if test.visibility == Visibility.VISIBLE else "after_published",
+        )
+        for test in result.tests
+    ]
+    return GradescopeResults(
+        score=result.score,
+        execution_time=round(result.duration_ms / 1000, 3),
+        output=_summary(result),
+        tests=tests,
+    )
