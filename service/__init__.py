@@ -1,4 +1,9 @@
-"""Web edge: Flask API that validates, stores and enqueues submissions and serves results.
+"""The web edge: parse, authenticate, store, enqueue by task name, answer.
 
-Never imports numpy, torch, the sandbox or the worker.
+It never imports numpy, torch, ``worker`` or ``reference`` (a test checks ``sys.modules``).
+Build the app with :func:`create_app`; importing this package does no I/O.
 """
+
+from service.app import create_app
+
+__all__ = ["create_app"]

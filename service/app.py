@@ -1,0 +1,37 @@
+"""The app factory: settings in, a configured Flask app out; no I/O at import or here."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g
+
+from autograder.records import utcnow
+from autograder.settings import Settings
+from service import assignments, docs, health, metrics, submissions
+from service.context import EXTENSION, Services
+from service.errors import register_error_handlers
+from service.limits import install_limits
+
+# Room for a base64 notebook (4/3 of the file) and JSON escaping around the file cap.
+BODY_OVERHEAD = 2.0
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the API app for ``settings`` (read from AUTOGRADER_* when None)."""
+    settings = settings or Settings()
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_bytes * BODY_OVERHEAD) + 65536
+    app.json.sort_keys = False
+    app.extensions[EXTENSION] = Services.build(settings)
+    for module in (submissions, assignments, health, metrics, docs):
+        app.register_blueprint(module.bp)
+    register_error_handlers(app, settings.unavailable_retry_after_s)
+    install_limits(app, settings)
+
+    @app.before_request
+    def _stamp() -> None:
+        g.received_at = utcnow()
+
+    logging.getLogger("service").setLevel(logging.INFO)
+    return app

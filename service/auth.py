@@ -1,0 +1,68 @@
+"""Bearer authentication: who is calling, with which role and course scope."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, g, request
+
+from service.context import services
+from service.errors import AuthenticationError, PermissionDeniedError
+from service.keys import ALL_COURSES, ApiKey, hash_secret
+
+ENV_ADMIN_ID = "env-admin"
+
+
+def bearer_token() -> str | None:
+    """Return the token of an ``Authorization: Bearer <token>`` header, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def key_fingerprint() -> str | None:
+    """Return a stable id of the presented key (its hash prefix) for rate limiting, or None."""
+    token = bearer_token()
+    return hash_secret(token)[:24] if token else None
+
+
+def authenticate() -> ApiKey:
+    """Return the caller's key; AuthenticationError if none or unknown."""
+    token = bearer_token()
+    if token is None:
+        raise AuthenticationError("send an API key as 'Authorization: Bearer <key>'")
+    ctx = services()
+    admin = ctx.settings.admin_key
+    if admin is not None:
+        # Compare digests, not the strings: constant time whatever the lengths.
+        expected = hashlib.sha256(admin.get_secret_value().encode()).digest()
+        if hmac.compare_digest(hashlib.sha256(token.encode()).digest(), expected):
+            return ApiKey(
+                id=ENV_ADMIN_ID, role="admin", course=ALL_COURSES, created_at=ctx.started_at
+            )
+    key = ctx.keys.lookup(token)
+    if key is None:
+        raise AuthenticationError("this API key is not known (revoked, or mistyped)")
+    return key
+
+
+def require_key(bp: Blueprint) -> None:
+    """Make every route of ``bp`` require a valid key, available as :func:`caller`."""
+
+    @bp.before_request
+    def _authenticate() -> None:
+        g.api_key = authenticate()
+
+
+def caller() -> ApiKey:
+    """Return the authenticated key of this request."""
+    return g.api_key
+
+
+def require_admin() -> ApiKey:
+    """Return the caller's key if it is an admin key; PermissionDeniedError otherwise."""
+    key = caller()
+    if key.role != "admin":
+        raise PermissionDeniedError("this needs an admin key")
+    return key

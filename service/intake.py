@@ -1,0 +1,75 @@
+"""Accept one submission: check it, store it durably, then enqueue it.
+
+:func:`accept` is the one way in, shared by POST /submissions and the LMS webhook: the
+record is stored before the task is sent, and removed again if the send fails, so an
+accepted submission (202) is always both durable and queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+from autograder.records import SubmissionRecord, utcnow
+from service.context import Services
+from service.errors import InvalidSubmissionError, PermissionDeniedError, UnknownAssignmentError
+from service.keys import ALL_COURSES, ApiKey
+from service.models import SubmissionFields
+from service.validation import validate_file
+
+DEFAULT_COURSE = "default"
+log = logging.getLogger(__name__)
+
+
+def course_for(key: ApiKey, requested: str | None) -> str:
+    """Return the course a submission by ``key`` belongs to (its own, or one it may choose)."""
+    if requested is None:
+        return DEFAULT_COURSE if key.course == ALL_COURSES else key.course
+    if not key.can_see(requested):
+        raise PermissionDeniedError(f"this key acts for course {key.course!r} only")
+    return requested
+
+
+def accept(
+    ctx: Services,
+    key: ApiKey,
+    fields: SubmissionFields,
+    filename: str | None,
+    data: bytes,
+    received_at: datetime | None = None,
+) -> SubmissionRecord:
+    """Validate, store and enqueue one submission; return its stored record."""
+    course = course_for(key, fields.course)
+    valid = validate_file(filename, data, ctx.settings.max_upload_bytes)
+    info = ctx.store.assignment(fields.assignment)
+    if info is None:
+        known = ", ".join(a.id for a in ctx.store.assignments()) or "none published yet"
+        raise UnknownAssignmentError(
+            f"there is no assignment {fields.assignment!r} (known: {known})"
+        )
+    if fields.device not in info.devices:
+        raise InvalidSubmissionError(
+            f"{info.id} is graded on {', '.join(info.devices)}, not {fields.device}"
+        )
+    record = SubmissionRecord(
+        id=secrets.token_urlsafe(18),
+        assignment=info.id,
+        course=course,
+        student_id=fields.student_id,
+        filename=valid.filename,
+        sha256=valid.sha256,
+        device=fields.device,
+        received_at=received_at or utcnow(),
+        queued_at=utcnow(),
+        callback_url=fields.callback_url,
+        key_id=key.id,
+    )
+    ctx.store.create(record, valid.text, cap=ctx.settings.max_submissions_per_student)
+    try:
+        ctx.queue.enqueue(record.id, record.device)
+    except Exception:
+        log.warning("enqueue of %s failed; removing it", record.id)
+        ctx.store.discard(record)
+        raise
+    return record

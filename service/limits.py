@@ -1,0 +1,79 @@
+"""Rate limits (flask-limiter on Redis): per API key on every API route, per student on submit.
+
+Both answer 429 problem+json with Retry-After. The per-student submission cap is not a rate
+(it never resets) and lives in the store (service/store.py).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter, RateLimitExceeded
+
+from autograder.settings import Settings
+from service.auth import key_fingerprint
+from service.errors import problem
+
+# Blueprints whose routes no limit applies to (probes and docs must answer under load).
+EXEMPT = ("health", "metrics", "docs")
+
+
+def _caller_identity() -> str:
+    return key_fingerprint() or f"ip:{request.remote_addr}"
+
+
+def _student_id() -> str | None:
+    if request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        value = body.get("student_id") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("student_id")
+    return value if isinstance(value, str) and value else None
+
+
+def _student_identity() -> str:
+    return f"{_caller_identity()}:student:{_student_id()}"
+
+
+def install_limits(app: Flask, settings: Settings) -> Limiter | None:
+    """Attach the rate limits to ``app``; None if they are turned off."""
+    if not settings.rate_limits_enabled:
+        return None
+    timeout = settings.redis_timeout_s
+    limiter = Limiter(
+        key_func=_caller_identity,
+        default_limits=[settings.rate_limit_per_key],
+        storage_uri=settings.redis_url,
+        storage_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        strategy="fixed-window",
+        key_prefix="ag",
+        # Redis errors are not swallowed: they reach the 503 handler, like every outage.
+        swallow_errors=False,
+    )
+    limiter.init_app(app)
+    for name in EXEMPT:
+        limiter.exempt(app.blueprints[name])
+    limiter.limit(
+        settings.rate_limit_per_student,
+        key_func=_student_identity,
+        methods=["POST"],
+        override_defaults=False,
+        exempt_when=lambda: _student_id() is None,
+    )(app.blueprints["submissions"])
+
+    def on_rate_limited(exc: RateLimitExceeded) -> Response:
+        current = limiter.current_limit
+        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 1
+        response = problem(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"rate limit of {exc.description} exceeded; retry in {wait} s",
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    app.register_error_handler(RateLimitExceeded, on_rate_limited)
+    return limiter

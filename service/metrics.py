@@ -1,0 +1,80 @@
+"""GET /metrics: Prometheus text, read from Redis at scrape time.
+
+Counts, queue depths and the latency histograms (which the workers record) all live in
+Redis, so every gunicorn worker process answers the same numbers: no prometheus
+multiprocess directory is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import redis
+from flask import Blueprint, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+
+from autograder.heartbeats import live_workers
+from autograder.records import KEYS, LATENCY_BUCKETS_S, QUEUES
+from service.context import services
+from service.openapi import operation
+
+bp = Blueprint("metrics", __name__)
+
+HISTOGRAMS = {
+    "latency": ("autograder_grading_latency_seconds", "From receipt to result stored."),
+    "duration": ("autograder_grading_duration_seconds", "From grading start to result."),
+}
+
+
+class RedisCollector:
+    """A prometheus collector whose every sample is read from Redis when scraped."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def collect(self) -> Iterator[Metric]:
+        ctx = services()
+        by_status = GaugeMetricFamily(
+            "autograder_submissions", "Stored submissions by status.", labels=["status"]
+        )
+        for status, count in ctx.store.status_counts().items():
+            by_status.add_metric([status], count)
+        yield by_status
+        depth = GaugeMetricFamily(
+            "autograder_queue_depth", "Tasks waiting in each queue.", labels=["queue"]
+        )
+        workers = GaugeMetricFamily(
+            "autograder_workers", "Live workers consuming each queue.", labels=["queue"]
+        )
+        alive = live_workers(self.client)
+        for queue in QUEUES:
+            depth.add_metric(
+                [queue], sum(self.client.llen(k) for k in KEYS.broker_queue_lists(queue))
+            )
+            workers.add_metric([queue], alive[queue])
+        yield depth
+        yield workers
+        for key, (name, doc) in HISTOGRAMS.items():
+            yield self._histogram(key, name, doc)
+
+    def _histogram(self, key: str, name: str, doc: str) -> HistogramMetricFamily:
+        fields = self.client.hgetall(KEYS.latency(key))
+        buckets = [(str(b), float(fields.get(str(b), 0))) for b in LATENCY_BUCKETS_S]
+        buckets.append(("+Inf", float(fields.get("+Inf", 0))))
+        return HistogramMetricFamily(
+            name, doc, buckets=buckets, sum_value=float(fields.get("sum", 0))
+        )
+
+
+@bp.get("/metrics")
+@operation(
+    "Prometheus metrics: submissions by status, queue depth, grading latency",
+    responses={200: "text/plain"},
+    public=True,
+    tags=("health",),
+)
+def metrics() -> Response:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(RedisCollector(services().redis))
+    return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
