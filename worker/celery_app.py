@@ -1,0 +1,79 @@
+"""The worker's Celery app, built from Settings, and what a worker does when it starts.
+
+At start (``worker_init``, before the pool forks) the grading code is imported once, so
+every child inherits it. When ready, the worker publishes the assignment catalog and
+starts a heartbeat: one Redis key per consumed queue with a TTL, renewed every few
+seconds, which /readyz and /metrics count. Heartbeats need no broadcast and show a queue
+(e.g. ``gpu``) that nothing consumes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from celery import Celery, signals
+from kombu import Queue
+
+from autograder.heartbeats import Heartbeat
+from autograder.records import QUEUES, connect
+from autograder.settings import Settings
+from worker import tasks
+
+log = logging.getLogger(__name__)
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    """Return the worker's Celery app for ``settings`` (read from AUTOGRADER_* when None)."""
+    settings = settings or Settings()
+    app = Celery("autograder", broker=settings.redis_url)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        result_serializer="json",
+        task_ignore_result=True,  # results live in the submission record, not a backend
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        task_queues=[Queue(name) for name in QUEUES],
+        task_default_queue="cpu",
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_connection_retry_on_startup=True,
+        worker_send_task_events=False,
+    )
+    app.autograder_settings = settings
+    tasks.register(app, settings)
+    return app
+
+
+@signals.worker_init.connect(dispatch_uid="autograder.preload")
+def _preload(sender=None, **_) -> None:
+    """Import the grading code before the pool forks, so children start warm."""
+    import worker.grading.pipeline  # noqa: F401
+
+
+@signals.worker_ready.connect(dispatch_uid="autograder.ready")
+def _on_ready(sender=None, **_) -> None:
+    from worker.catalog import build_catalog, publish  # imports every pack
+
+    settings: Settings = sender.app.autograder_settings
+    client = connect(settings.redis_url)
+    publish(client, build_catalog())
+    queues = sorted(queue.name for queue in sender.task_consumer.queues)
+    heartbeat = Heartbeat(
+        client, sender.hostname, queues, settings.heartbeat_interval_s, settings.heartbeat_ttl_s
+    )
+    heartbeat.start()
+    sender.app.autograder_heartbeat = heartbeat
+    log.info("published the catalog; heart-beating for %s on %s", sender.hostname, queues)
+
+
+@signals.worker_shutdown.connect(dispatch_uid="autograder.shutdown")
+def _on_shutdown(sender=None, **_) -> None:
+    heartbeat = getattr(getattr(sender, "app", None), "autograder_heartbeat", None)
+    if heartbeat is not None:
+        try:
+            heartbeat.stop()
+        except redis.RedisError as exc:
+            log.warning("could not withdraw the heartbeat: %s", exc)
