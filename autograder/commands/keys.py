@@ -1,0 +1,71 @@
+"""``autograder keys``: create, list and revoke API keys (stored hashed in Redis)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``keys`` subcommand and its actions."""
+    parser = subparsers.add_parser(
+        "keys",
+        help="manage API keys",
+        description="Keys live in Redis: AUTOGRADER_REDIS_URL, or that of a running "
+        "`autograder serve` with --data-dir.",
+    )
+    parser.add_argument("--data-dir", type=Path, help="use the Redis of `serve` on this folder")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a key and print it (once)")
+    create.add_argument("--role", choices=("admin", "integration"), required=True)
+    create.add_argument("--course", required=True, help="course id; '*' = all (admins only)")
+    create.add_argument("--name", default="", help="a note on who holds it")
+    create.set_defaults(func=create_key)
+    listing = actions.add_parser("list", help="list keys (ids, roles, courses; never the keys)")
+    listing.set_defaults(func=list_keys)
+    revoke = actions.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(func=revoke_key)
+
+
+def key_store(args: argparse.Namespace):
+    """Return a KeyStore on the Redis that ``args`` point to."""
+    from autograder.embedded import read_state
+    from autograder.records import connect
+    from autograder.settings import Settings
+    from service.keys import KeyStore
+
+    url = Settings().redis_url
+    if args.data_dir is not None:
+        state = read_state(args.data_dir)
+        if state is None:
+            raise SystemExit(f"no `autograder serve` is running on {args.data_dir}")
+        url = state["redis_url"]
+    return KeyStore(connect(url, timeout_s=5))
+
+
+def create_key(args: argparse.Namespace) -> int:
+    try:
+        secret, key = key_store(args).create(args.role, args.course, args.name)
+    except ValueError as exc:
+        print(f"autograder keys: {exc}", file=sys.stderr)
+        return 2
+    print(f"key:    {secret}")
+    print(f"id:     {key.id}   role: {key.role}   course: {key.course}")
+    print("The key is shown only now; it is stored hashed. Send it as 'Authorization: Bearer'.")
+    return 0
+
+
+def list_keys(args: argparse.Namespace) -> int:
+    for key in key_store(args).all():
+        print(f"{key.id}  {key.role:<11}  {key.course:<16}  {key.created_at:%Y-%m-%d}  {key.name}")
+    return 0
+
+
+def revoke_key(args: argparse.Namespace) -> int:
+    if key_store(args).revoke(args.key_id):
+        print(f"revoked {args.key_id}")
+        return 0
+    print(f"autograder keys: no key with id {args.key_id}", file=sys.stderr)
+    return 1

@@ -1,0 +1,87 @@
+"""``autograder serve``: the whole service on this machine, no Docker (Ctrl-C stops it)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``serve`` subcommand."""
+    parser = subparsers.add_parser(
+        "serve",
+        help="run Redis, a worker and the API here",
+        description="Start redis-server (AOF, data under --data-dir), one grading worker and "
+        "the API; print the URL and an admin key. Ctrl-C stops everything.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--data-dir", type=Path, default=Path(".autograder"))
+    parser.add_argument("--dev", action="store_true", help="Flask's dev server, not gunicorn")
+    parser.add_argument(
+        "--gpu",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="also consume the gpu queue (auto: if torch sees CUDA)",
+    )
+    parser.set_defaults(func=run)
+
+
+def admin_key_line(client) -> str:
+    """Return the line about the admin key, creating one on the first start."""
+    from autograder.settings import Settings
+    from service.keys import ALL_COURSES, KeyStore
+
+    if Settings().admin_key is not None:
+        return "admin key: the one in AUTOGRADER_ADMIN_KEY"
+    keys = KeyStore(client)
+    if keys.has_admin():
+        return (
+            "admin key: the one printed on the first start (stored hashed); another: "
+            "autograder keys --data-dir DIR create --role admin --course '*'"
+        )
+    secret, _ = keys.create("admin", ALL_COURSES, name="created by serve")
+    return f"admin key: {secret}   (shown once: keep it)"
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the embedded service until SIGINT/SIGTERM; return the exit status."""
+    from autograder.embedded import Embedded, cuda_check, read_state
+
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    (args.data_dir / "logs").mkdir(exist_ok=True)
+    if read_state(args.data_dir) is not None:
+        print(
+            f"serve: {args.data_dir}/serve.json exists: another serve runs here (or crashed; "
+            "delete the file)",
+            file=sys.stderr,
+        )
+        return 2
+    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops cleanly, like Ctrl-C
+    cuda = cuda_check() if args.gpu == "auto" else None
+    service = Embedded(args.data_dir, args.host, args.port, args.dev, args.gpu)
+    try:
+        client = service.start_redis()
+        key_line = admin_key_line(client)
+        gpu = args.gpu == "yes" or (cuda is not None and cuda.wait() == 0)
+        service.start_app("cpu,gpu" if gpu else "cpu")
+        service.wait_ready(client)
+        print(f"autograder is running at {service.url}  (API docs: {service.url}/docs)")
+        print(key_line)
+        print(f"logs: {service.data_dir / 'logs'}   Ctrl-C stops it.", flush=True)
+        service.watch()
+    except KeyboardInterrupt:
+        print("stopping...", flush=True)
+    except RuntimeError as exc:
+        print(f"serve: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        service.stop()
+    print("stopped.", flush=True)
+    return 0

