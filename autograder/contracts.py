@@ -46,7 +46,9 @@ class TestResult(BaseModel):
     passed: bool
     score: float = Field(ge=0)
     max_score: float = Field(ge=0)
-    message: str = Field(description="What went wrong, in words a student can act on; '' if passed.")
+    message: str = Field(
+        description="What went wrong, in words a student can act on; '' if passed."
+    )
     visibility: Visibility
     diagnosis: str | None = Field(
         default=None, description="Bug class recognised, e.g. 'no_max_subtraction'; None if none."

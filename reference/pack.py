@@ -40,7 +40,7 @@ CallStatus = Literal[
 
 @dataclass(frozen=True)
 class Tolerance:
-    """Explicit tolerances for ``np.allclose``-style comparison: ``|got - exp| <= atol + rtol*|exp|``."""
+    """Explicit tolerances of an allclose test: ``|got - exp| <= atol + rtol * |exp|``."""
 
     rtol: float
     atol: float
