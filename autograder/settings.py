@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -74,3 +77,59 @@ class Settings(BaseSettings):
     heartbeat_ttl_s: float = Field(
         20.0, gt=0, description="A worker silent this long no longer counts for /readyz."
     )
+
+    # --- LMS integration (issue 5): signed webhooks and grade callbacks ---------------------
+    public_url: str | None = Field(
+        None,
+        description="The API's base URL as an LMS reaches it (links in callbacks); "
+        "default http://HOST:PORT.",
+    )
+    webhook_tolerance_s: int = Field(
+        300, ge=1, le=3600, description="Largest clock difference accepted on a signed webhook."
+    )
+    callback_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts callbacks may go to ('lms.example.edu', '*.example.edu'), comma-"
+        "separated or a JSON list; empty: any host with a public address.",
+    )
+    callback_allow_private: bool = Field(
+        False, description="Also allow private (RFC 1918, unique local) and loopback addresses."
+    )
+    callback_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="CIDR blocks callbacks may reach whatever their kind, e.g. '10.2.0.0/16'.",
+    )
+    callback_max_tries: int = Field(8, ge=1, le=50, description="Delivery tries of a callback.")
+    callback_base_delay_s: float = Field(
+        10.0, gt=0, description="Backoff base: the wait after try n is random in [0, base*2^(n-1))."
+    )
+    callback_max_delay_s: float = Field(
+        240.0, gt=0, description="Longest wait between tries (kept under visibility_timeout_s)."
+    )
+    callback_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="Connect and read timeout of one callback POST."
+    )
+
+    @field_validator("callback_allowed_hosts", "callback_allowed_networks", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """Accept 'a,b' as well as '["a", "b"]' from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            return (
+                json.loads(text)
+                if text.startswith("[")
+                else [item.strip() for item in text.split(",") if item.strip()]
+            )
+        return value
+
+    @field_validator("callback_allowed_networks")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return value
+
+    def public_base_url(self) -> str:
+        """Return the API's base URL for links sent to an LMS."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
