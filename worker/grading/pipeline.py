@@ -9,11 +9,9 @@ faults are raised instead, so a Celery task can retry.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import time
 from collections.abc import Sequence
-from functools import cache
 
 from autograder.contracts import GradingError, GradingJob, GradingResult, GradingStatus
 from reference.pack import Case, Device, Pack
@@ -30,6 +28,7 @@ from worker.grading.results import (
     total,
     versions,
 )
+from worker.grading.runners import default_runner
 from worker.grading.source import NotGradableError, ParsedSource, parse_submission
 from worker.grading.verdicts import judge
 from worker.sandbox.api import SandboxReport, SandboxRequest, SandboxRunner
@@ -155,19 +154,3 @@ def run_and_judge(
         error=import_error(report.imported, parsed.chunks),
         output=cap_output(report.output),
     )
-
-
-def new_runner() -> SandboxRunner:
-    """Return a new sandbox runner of the kind settings ask for (AUTOGRADER_SANDBOX)."""
-    from autograder.settings import Settings
-    from worker.sandbox import factory  # the sandbox starts processes: import it lazily
-
-    return factory.make_runner(mode=Settings().sandbox)
-
-
-@cache
-def default_runner() -> SandboxRunner:
-    """Return this process's sandbox runner, made on first use and kept for reuse."""
-    runner = new_runner()
-    atexit.register(runner.close)
-    return runner

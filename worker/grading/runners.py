@@ -1,0 +1,49 @@
+"""The sandbox runner of a grading process: made from the settings, reused, warmed early.
+
+Kept apart from the pipeline and light to import, so a one-shot command can start the
+sandbox (a zygote process that imports NumPy or torch) while it imports the rest.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from functools import cache
+
+from reference.pack import Device, Runtime
+from worker.sandbox.api import SandboxRequest, SandboxRunner
+
+
+def new_runner() -> SandboxRunner:
+    """Return a new sandbox runner of the kind the settings ask for (AUTOGRADER_SANDBOX)."""
+    from autograder.settings import Settings
+    from worker.sandbox import factory  # starts nothing until its first run
+
+    return factory.make_runner(mode=Settings().sandbox)
+
+
+@cache
+def default_runner() -> SandboxRunner:
+    """Return this process's sandbox runner, made on first use and kept for reuse."""
+    runner = new_runner()
+    atexit.register(runner.close)
+    return runner
+
+
+def start_warming(runner: SandboxRunner, runtime: Runtime, device: Device) -> threading.Thread:
+    """Start the runner's sandbox for (runtime, device) in a thread; join it before using it.
+
+    It runs an empty submission: runners start their sandbox on first use, and waiting for
+    it releases the GIL, so the caller's own imports and parsing overlap the start. A
+    failure here is ignored: the real run meets it again and reports it.
+    """
+
+    def warm() -> None:
+        try:
+            runner.run(SandboxRequest(runtime=runtime, device=device, chunks=(), calls=()))
+        except Exception:  # reported by the real run
+            pass
+
+    thread = threading.Thread(target=warm, name="sandbox-warm-up", daemon=True)
+    thread.start()
+    return thread
