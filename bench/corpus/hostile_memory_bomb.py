@@ -1,0 +1,59 @@
+"""Hostile (load corpus): cross_entropy allocates, and writes, memory until it is stopped.
+
+Expected: graded; cross_entropy and train_sgd (which calls it) fail with a memory limit
+(or a MemoryError), the other functions keep their points, the worker survives.
+"""
+
+import numpy as np
+
+
+def softmax(scores):
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    exps = np.exp(shifted)
+    return exps / np.sum(exps, axis=1, keepdims=True)
+
+
+def quality(probs, labels):
+    n = probs.shape[0]
+    correct = probs[np.arange(n), labels]
+    return float(np.exp(np.mean(np.log(correct))))
+
+
+def cross_entropy(scores, labels):
+    hoard = []
+    while True:
+        hoard.append(np.ones(2**24))  # 128 MiB, written, so really resident
+
+
+def cross_entropy_grad(W, b, X, labels):
+    n = X.shape[0]
+    probs = softmax(X @ W.T + b)
+    Y = np.zeros_like(probs)
+    Y[np.arange(n), labels] = 1
+    E = (probs - Y) / n
+    dW = E.T @ X
+    db = E.sum(axis=0)
+    return dW, db
+
+
+def sgd_step(W, b, dW, db, lr):
+    return W - lr * dW, b - lr * db
+
+
+def lr_schedule(t, lr0=2.5, decay=0.5, every=10):
+    return lr0 * decay ** (t // every)
+
+
+def train_sgd(X, labels, num_classes, lr=0.1, batch_size=200, num_iters=200, seed=0):
+    n, d = X.shape
+    W = np.zeros((num_classes, d), dtype=X.dtype)
+    b = np.zeros(num_classes, dtype=X.dtype)
+    rng = np.random.default_rng(seed)
+    losses = []
+    for _ in range(num_iters):
+        idx = rng.choice(n, size=batch_size, replace=False)
+        X_batch, labels_batch = X[idx], labels[idx]
+        losses.append(cross_entropy(X_batch @ W.T + b, labels_batch))
+        dW, db = cross_entropy_grad(W, b, X_batch, labels_batch)
+        W, b = sgd_step(W, b, dW, db, lr)
+    return W, b, losses
