@@ -257,6 +257,9 @@ def test_syntax_error_is_not_gradable_with_every_test_listed_as_failed():
     assert (result.status, result.score, result.max_score) == (GradingStatus.NOT_GRADABLE, 0, 15)
     assert len(result.tests) == 3 and not any(t.passed for t in result.tests)
     assert (result.error.kind, result.error.line) == ("syntax_error", 1)
+    tests = result.tests
+    assert all(t.message.startswith("not run: syntax error in sub.py, line 1") for t in tests)
+    assert not any("inputs:" in t.message for t in tests)
     assert runner.requests == []
 
 

@@ -18,11 +18,11 @@ from worker.sandbox.api import ImportOutcome, SourceChunk
 MAX_OUTPUT_CHARS = 8000
 
 
-def to_test_result(planned: PlannedCase, verdict: Verdict) -> TestResult:
-    """Return the TestResult of a case; visible cases also describe their inputs on failure."""
+def to_test_result(planned: PlannedCase, verdict: Verdict, describe: bool = True) -> TestResult:
+    """Return the TestResult of a case; failed visible cases also describe their inputs."""
     case = planned.case
     message = verdict.message
-    if not verdict.passed and case.visibility == "visible" and case.describe:
+    if describe and not verdict.passed and case.visibility == "visible" and case.describe:
         message = f"{message}\ninputs: {case.describe}"
     return TestResult(
         name=case.name,
@@ -43,9 +43,9 @@ def total(tests: Sequence[TestResult]) -> tuple[float, float]:
 
 def not_gradable_tests(planned: Sequence[PlannedCase], exc: NotGradableError) -> list:
     """Return every test as failed and not run, so students see what the assignment checks."""
-    verdict = Verdict(False, f"not run: {exc.kind.replace('_', ' ')} (see the error above)")
-    tests = [to_test_result(p, verdict) for p in planned]
-    return [t.model_copy(update={"message": verdict.message}) for t in tests]
+    reason = exc.message.splitlines()[0][:200]
+    verdict = Verdict(False, f"not run: {reason}", "not_gradable")
+    return [to_test_result(p, verdict, describe=False) for p in planned]
 
 
 def stopped_at(imported: ImportOutcome, chunks: Sequence[SourceChunk]) -> str:
