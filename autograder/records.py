@@ -92,6 +92,13 @@ class SubmissionRecord(BaseModel):
     score: float | None = Field(None, description="Copied from the result, for listings.")
     max_score: float | None = None
     result: GradingResult | None = None
+    # LMS integration (issue 5): where the submission came from, and its grade callback.
+    lms_submission_id: str | None = Field(None, description="The LMS's id (webhooks only).")
+    callback_status: Literal["pending", "delivered", "dead"] | None = None
+    callback_attempts: int = Field(0, description="Callback delivery tries so far.")
+    callback_delivered_at: datetime | None = None
+    callback_last_error: str | None = None
+    regraded_at: datetime | None = Field(None, description="Last `autograder regrade`.")
 
     def to_redis(self) -> dict[str, str]:
         """Return the hash fields to store (None fields are left out)."""
