@@ -8,7 +8,7 @@ from flask import Flask, g
 
 from autograder.records import utcnow
 from autograder.settings import Settings
-from service import assignments, docs, health, metrics, submissions
+from service import assignments, deadletters, docs, exports, health, metrics, submissions, webhooks
 from service.context import EXTENSION, Services
 from service.errors import register_error_handlers
 from service.limits import install_limits
@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions[EXTENSION] = Services.build(settings)
     for module in (submissions, assignments, health, metrics, docs):
+        app.register_blueprint(module.bp)
+    for module in (webhooks, deadletters, exports):  # LMS integration (issue 5)
         app.register_blueprint(module.bp)
     register_error_handlers(app, settings.unavailable_retry_after_s)
     install_limits(app, settings)

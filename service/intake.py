@@ -11,6 +11,8 @@ import logging
 import secrets
 from datetime import datetime
 
+from autograder.callback_urls import CallbackPolicy, CallbackURLError, check_url
+from autograder.lms import webhook_secret
 from autograder.records import SubmissionRecord, utcnow
 from service.context import Services
 from service.errors import InvalidSubmissionError, PermissionDeniedError, UnknownAssignmentError
@@ -38,10 +40,12 @@ def accept(
     filename: str | None,
     data: bytes,
     received_at: datetime | None = None,
+    lms_submission_id: str | None = None,
 ) -> SubmissionRecord:
     """Validate, store and enqueue one submission; return its stored record."""
     course = course_for(key, fields.course)
     valid = validate_file(filename, data, ctx.settings.max_upload_bytes)
+    check_callback_url(ctx, key, fields.callback_url)
     info = ctx.store.assignment(fields.assignment)
     if info is None:
         known = ", ".join(a.id for a in ctx.store.assignments()) or "none published yet"
@@ -64,6 +68,7 @@ def accept(
         queued_at=utcnow(),
         callback_url=fields.callback_url,
         key_id=key.id,
+        lms_submission_id=lms_submission_id,
     )
     ctx.store.create(record, valid.text, cap=ctx.settings.max_submissions_per_student)
     try:
@@ -73,3 +78,24 @@ def accept(
         ctx.store.discard(record)
         raise
     return record
+
+
+def check_callback_url(ctx: Services, key: ApiKey, url: str | None) -> None:
+    """Refuse a callback URL the workers would refuse to call (the LMS policy, issue 5)."""
+    if url is None:
+        return
+    if webhook_secret(ctx.redis, key.id) is None:
+        raise InvalidSubmissionError(
+            "this API key has no webhook secret to sign callbacks with; use a key made by "
+            "`autograder keys create`"
+        )
+    settings = ctx.settings
+    policy = CallbackPolicy.build(
+        settings.callback_allowed_hosts,
+        settings.callback_allow_private,
+        settings.callback_allowed_networks,
+    )
+    try:
+        check_url(url, policy)
+    except CallbackURLError as exc:
+        raise InvalidSubmissionError(f"callback_url: {exc}", reason=exc.reason) from None

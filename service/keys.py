@@ -15,6 +15,7 @@ from typing import Literal
 import redis
 from pydantic import BaseModel, Field
 
+from autograder.lms import LMS_KEYS, new_webhook_secret
 from autograder.records import KEYS, utcnow
 
 Role = Literal["admin", "integration"]
@@ -63,6 +64,7 @@ class KeyStore:
         pipe = self.client.pipeline(transaction=True)
         pipe.set(KEYS.api_key(digest), key.model_dump_json())
         pipe.hset(KEYS.api_keys, key.id, digest)
+        pipe.hset(LMS_KEYS.webhook_secrets, key.id, new_webhook_secret())  # signs LMS traffic
         pipe.execute()
         return secret, key
 
@@ -86,6 +88,7 @@ class KeyStore:
         pipe = self.client.pipeline(transaction=True)
         pipe.delete(KEYS.api_key(digest))
         pipe.hdel(KEYS.api_keys, key_id)
+        pipe.hdel(LMS_KEYS.webhook_secrets, key_id)
         pipe.execute()
         return True
 

@@ -92,6 +92,13 @@ class SubmissionDetail(SubmissionSummary):
 
     callback_url: str | None
     result: GradingResult | None
+    # LMS integration (issue 5): the LMS's id, the grade callback's delivery, regrades.
+    lms_submission_id: str | None = None
+    callback_status: Literal["pending", "delivered", "dead"] | None = None
+    callback_attempts: int = 0
+    callback_delivered_at: datetime | None = None
+    callback_last_error: str | None = None
+    regraded_at: datetime | None = None
 
     @classmethod
     def of(cls, record: SubmissionRecord, links: SubmissionLinks) -> SubmissionDetail:

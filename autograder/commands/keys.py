@@ -46,14 +46,19 @@ def key_store(args: argparse.Namespace):
 
 
 def create_key(args: argparse.Namespace) -> int:
+    from autograder.lms import webhook_secret
+
+    store = key_store(args)
     try:
-        secret, key = key_store(args).create(args.role, args.course, args.name)
+        secret, key = store.create(args.role, args.course, args.name)
     except ValueError as exc:
         print(f"autograder keys: {exc}", file=sys.stderr)
         return 2
     print(f"key:    {secret}")
+    print(f"webhook secret: {webhook_secret(store.client, key.id)}")
     print(f"id:     {key.id}   role: {key.role}   course: {key.course}")
-    print("The key is shown only now; it is stored hashed. Send it as 'Authorization: Bearer'.")
+    print("Both are shown only now. Send the key as 'Authorization: Bearer <key>'; the webhook")
+    print("secret signs LMS webhooks and grade callbacks (see docs/lms.md).")
     return 0
 
 

@@ -1,0 +1,122 @@
+"""GET /api/v1/courses/{course}/assignments/{assignment}/gradebook.csv (admin only).
+
+One row per student who submitted: best and latest score, attempts, last submission time.
+What counts: graded and not-gradable submissions (a not-gradable one scores 0, as the
+student sees it). Failed runs are our fault and are neither scored nor counted; queued and
+running ones are shown as ``pending`` until they finish.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+from flask import Blueprint, Response
+
+from autograder.records import KEYS
+from service.auth import require_admin, require_key
+from service.context import services
+from service.errors import NotFoundError
+from service.openapi import operation
+
+bp = Blueprint("exports", __name__, url_prefix="/api/v1/courses")
+require_key(bp)
+
+COLUMNS = (
+    "student_id",
+    "best_score",
+    "latest_score",
+    "max_score",
+    "attempts",
+    "pending",
+    "last_submission_at",
+)
+_FIELDS = ("course", "student_id", "status", "received_at", "result")
+_COUNTED = ("graded", "not_gradable")
+_PENDING = ("queued", "running")
+
+
+@dataclass
+class StudentRow:
+    """One student's line of the gradebook, built from their submissions oldest first."""
+
+    student_id: str
+    best_score: float | None = None
+    latest_score: float | None = None
+    max_score: float | None = None
+    attempts: int = 0
+    pending: int = 0
+    last_submission_at: str = ""
+
+    def add(self, status: str, received_at: str, result_json: str | None) -> None:
+        """Count one submission (call in order of receipt)."""
+        if status in _PENDING:
+            self.pending += 1
+        if status not in _COUNTED:
+            return
+        result = json.loads(result_json) if result_json else {}
+        score = float(result.get("score", 0.0)) if status == "graded" else 0.0
+        self.attempts += 1
+        self.latest_score = score
+        self.best_score = score if self.best_score is None else max(self.best_score, score)
+        self.max_score = result.get("max_score", self.max_score)
+        self.last_submission_at = received_at
+
+
+def gradebook_rows(submissions: list[dict[str, str]]) -> list[StudentRow]:
+    """Return one row per student from submission fields given oldest first, sorted by id."""
+    rows: dict[str, StudentRow] = {}
+    for fields in submissions:
+        student = fields.get("student_id")
+        if not student:
+            continue  # anonymous submissions belong to no gradebook line
+        row = rows.setdefault(student, StudentRow(student))
+        row.add(fields.get("status", ""), fields.get("received_at", ""), fields.get("result"))
+    return [rows[student] for student in sorted(rows)]
+
+
+def to_csv(rows: list[StudentRow]) -> str:
+    """Return the gradebook as CSV text with a header line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        values = [getattr(row, column) for column in COLUMNS]
+        writer.writerow(_cell(value) for value in values)
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    # A spreadsheet runs cells that start like a formula; ids are sender-chosen text.
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/<course>/assignments/<assignment>/gradebook.csv")
+@operation(
+    "A course's gradebook for one assignment as CSV, one row per student (admin)",
+    responses={200: "text/csv"},
+    errors=(401, 403, 404),
+    tags=("exports",),
+)
+def gradebook(course: str, assignment: str) -> Response:
+    key = require_admin()
+    if not key.can_see(course):
+        raise NotFoundError(f"no course {course!r} in your scope")
+    client = services().redis
+    ids = client.zrange(KEYS.index_assignment(assignment), 0, -1)  # oldest first
+    pipe = client.pipeline(transaction=False)
+    for submission_id in ids:
+        pipe.hmget(KEYS.submission(submission_id), _FIELDS)
+    found = [dict(zip(_FIELDS, values, strict=True)) for values in pipe.execute()]
+    mine = [fields for fields in found if fields["course"] == course]
+    filename = f"{course}-{assignment}-gradebook.csv"
+    return Response(
+        to_csv(gradebook_rows(mine)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
