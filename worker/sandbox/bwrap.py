@@ -71,6 +71,7 @@ def zygote_argv(
     """The full argv: bwrap with its mounts, then the interpreter running the zygote."""
     python = os.path.realpath(sys.executable)
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    args += ["--as-pid-1"]  # no bwrap init whose /proc/1/cmdline names host paths
     args += ["--hostname", "sandbox", "--cap-drop", "ALL"]
     for key, value in ZYGOTE_ENV.items():
         args += ["--setenv", key, value]
@@ -126,9 +127,9 @@ def _interpreter(python: str) -> list[str]:
         args += ["--ro-bind", paths["stdlib"], paths["stdlib"]]
     if not python.startswith(base + os.sep) and not python.startswith("/usr/"):
         args += ["--ro-bind", python, python]
-    for key in ("purelib", "platlib"):
-        if os.path.isdir(paths[key]):  # the base install's own packages stay hidden
-            args += ["--tmpfs", paths[key]]
+    for hidden in sorted({paths["purelib"], paths["platlib"]}):
+        if os.path.isdir(hidden):  # the base install's own packages stay hidden
+            args += ["--tmpfs", hidden]
     return args
 
 

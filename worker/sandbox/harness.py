@@ -146,8 +146,8 @@ class Harness:
         if hits:
             names = list(hits)
             return {"status": "forbidden", "forbidden": names, "error": self._forbidden_text(names)}
-        if isinstance(error, MemoryError):
-            raise error
+        if error is not None and out_of_memory(error):
+            return {"status": "memory_limit", "error": capture.exception_line(error)}
         if error is not None:
             text, _ = capture.format_student_error(error, self.files)
             return {"status": "exception", "error": text}
@@ -195,9 +195,18 @@ class Harness:
 def _import_status(error: BaseException) -> str:
     if isinstance(error, ForbiddenCallError):
         return "forbidden"
-    if isinstance(error, MemoryError):
+    if out_of_memory(error):
         return "memory_limit"
     return "exception"
+
+
+def out_of_memory(error: BaseException) -> bool:
+    """MemoryError, or torch's allocator failing (a RuntimeError) under RLIMIT_AS."""
+    if isinstance(error, MemoryError):
+        return True
+    if not isinstance(error, RuntimeError):
+        return False
+    return "can't allocate memory" in capture.exception_line(error)
 
 
 def _unsupported_text(function: str, error: wire.UnsupportedValueError) -> str:

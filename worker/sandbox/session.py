@@ -8,13 +8,14 @@ before the remaining calls go on. The whole submission also has a wall budget.
 
 from __future__ import annotations
 
+import select
 import time
 from typing import NamedTuple
 
 from reference.pack import Observation
 
 from . import results, wire
-from .api import ImportOutcome, SandboxReport, SandboxRequest
+from .api import CallSpec, ImportOutcome, SandboxReport, SandboxRequest
 from .zygote_client import Child, Zygote
 
 CHUNK_REPLY_MAX = 4 * 2**20
@@ -121,13 +122,25 @@ class Session:
 
     # ------------------------------------------------------------ calls
 
-    def _call(self, call) -> Observation:
+    def _call(self, call: CallSpec) -> Observation:
         if time.monotonic() >= self.wall_deadline:
             return Observation("timeout", error=self._wall_text())
         if call.function not in self.defined:
             return Observation("missing", error=f"{call.function} is not defined")
-        if self.child is None and not self._restart():
-            return Observation("crashed", error="the file could not be run again after a crash")
+        for _ in range(2):  # a reply that answers another call: once more, in a fresh child
+            if self.child is None and not self._restart():
+                return Observation("crashed", error="the file could not be run again")
+            observation = self._attempt(call)
+            if observation is not None:
+                return observation
+        text = f"{call.function}: the sandbox process sent replies that answer no call asked"
+        return Observation("bad_result", error=text)
+
+    def _attempt(self, call: CallSpec) -> Observation | None:
+        """Make ``call`` in the current child; None if the reply stream was out of step.
+
+        A child whose stream is out of step (a forged or garbled message) is discarded.
+        """
         tree, frames = results.encode_kwargs(call.kwargs)
         probe = {"kind": call.probe.kind, "wrt": call.probe.wrt}
         header = {"op": "call", "call_id": call.call_id, "function": call.function}
@@ -139,7 +152,7 @@ class Session:
             reply, reply_frames = wire.recv(
                 self.child.reply_fd, self.limits.result_bytes + CHUNK_REPLY_MAX, deadline
             )
-        except wire.WireError as e:
+        except (wire.WireTimeoutError, wire.WireClosedError) as e:
             status, text = self._lost(e, f"{call.function} did not return")
             if isinstance(e, wire.WireTimeoutError) and deadline == self.wall_deadline:
                 text = self._wall_text()
@@ -147,6 +160,14 @@ class Session:
                 text = f"{call.function} did not return within {call.time_limit_s:g} s"
             ms = (time.monotonic() - started) * 1000
             return Observation(status, error=text, duration_ms=ms)
+        except wire.WireError as e:
+            self._lost(e, "")
+            return None
+        if reply.get("op") != "result" or reply.get("call_id") != call.call_id:
+            self._lost(wire.WireError("out of step"), "")
+            return None
+        if _pending(self.child.reply_fd):  # more than one reply: start the next call afresh
+            self._lost(wire.WireError("out of step"), "")
         self.output.add(reply)
         ms = (time.monotonic() - started) * 1000
         return results.observation(call, reply, reply_frames, ms)
@@ -180,6 +201,11 @@ class Session:
 
     def _wall_text(self) -> str:
         return f"the submission used up its total time budget of {self.limits.wall_s:g} s"
+
+
+def _pending(fd: int) -> bool:
+    """Whether ``fd`` has bytes to read right now."""
+    return bool(select.select([fd], [], [], 0)[0])
 
 
 class _Output:

@@ -66,6 +66,11 @@ class Zygote:
         self.versions: dict[str, str] = {}
 
     @property
+    def pid(self) -> int | None:
+        """The host pid of the process we started (bwrap or the interpreter), if running."""
+        return self._proc.pid if self.alive else None
+
+    @property
     def alive(self) -> bool:
         """Whether the zygote process is running."""
         return self._proc is not None and self._proc.poll() is None
