@@ -18,7 +18,7 @@ from kombu import Queue
 from autograder.heartbeats import Heartbeat
 from autograder.records import QUEUES, connect
 from autograder.settings import Settings
-from worker import tasks
+from worker import callbacks, tasks
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     )
     app.autograder_settings = settings
     tasks.register(app, settings)
+    callbacks.register(app, settings)
     return app
 
 

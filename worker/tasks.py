@@ -120,6 +120,9 @@ def submission_finished(app: Celery, submission_id: str, outcome: str) -> None:
     The seam for what follows grading: the LMS callback task (issue 5) is enqueued here,
     by name, when the record has a callback_url.
     """
+    from worker.callbacks import enqueue_delivery
+
+    enqueue_delivery(app, redis_client(app.autograder_settings.redis_url), submission_id)
 
 
 def backoff_s(settings: Settings, retries: int) -> float:
