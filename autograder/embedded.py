@@ -119,7 +119,8 @@ class Embedded:
         self._spawn("worker", [*cli, "worker", "--queues", queues], env)
         api = [*cli, "api", "--host", self.host, "--port", str(self.port)]
         self._spawn("api", api + (["--dev"] if self.dev else []), env)
-        state = {"url": self.url, "redis_url": self.redis_url, "pid": os.getpid()}
+        pids = {name: child.pid for name, child in self.children.items()}
+        state = {"url": self.url, "redis_url": self.redis_url, "pid": os.getpid(), "pids": pids}
         state_path = self.data_dir / "serve.json"
         state_path.write_text(json.dumps(state))
         state_path.chmod(0o600)

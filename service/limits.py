@@ -44,7 +44,7 @@ def install_limits(app: Flask, settings: Settings) -> Limiter | None:
     timeout = settings.redis_timeout_s
     limiter = Limiter(
         key_func=_caller_identity,
-        default_limits=[settings.rate_limit_per_key],
+        application_limits=[settings.rate_limit_per_key],  # one budget across all routes
         storage_uri=settings.redis_url,
         storage_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
         strategy="fixed-window",
@@ -59,7 +59,6 @@ def install_limits(app: Flask, settings: Settings) -> Limiter | None:
         settings.rate_limit_per_student,
         key_func=_student_identity,
         methods=["POST"],
-        override_defaults=False,
         exempt_when=lambda: _student_id() is None,
     )(app.blueprints["submissions"])
 

@@ -130,6 +130,14 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory):
     server.stop()
 
 
+@pytest.fixture
+def fresh_redis(tmp_path: Path):
+    """A Redis of the test's own, which it may stop and start again (same port, same AOF)."""
+    server = RedisServer(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory):
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
@@ -151,7 +159,7 @@ def make_settings(redis_server: RedisServer):
     """Return a factory of Settings on the session Redis, with keyword overrides."""
 
     def make(**overrides) -> Settings:
-        return Settings(redis_url=redis_server.url, **overrides)
+        return Settings(**{"redis_url": redis_server.url, **overrides})
 
     return make
 
