@@ -1,0 +1,139 @@
+"""The hardened runner: same answers as the process runner, with every layer switched on."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from reference.pack import Forbidden, Probe, TensorArg
+from worker.sandbox import bwrap, factory
+from worker.sandbox.api import CallSpec, SandboxInfrastructureError, SandboxRequest, SourceChunk
+from worker.sandbox.bwrap_runner import BwrapRunner, dedicated_uid
+from worker.sandbox.process_runner import ProcessRunner
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+needs_bwrap = pytest.mark.skipif(
+    BwrapRunner.unsupported_reason() is not None,
+    reason=f"hardened sandbox unavailable: {BwrapRunner.unsupported_reason()}",
+)
+
+LAYERS = """
+import os
+def layers(x):
+    status = dict(line.split(":\\t", 1) for line in open("/proc/self/status") if ":\\t" in line)
+    return (
+        status["Seccomp"].strip(),
+        status["NoNewPrivs"].strip(),
+        os.getcwd().startswith("/tmp/child-"),
+        sorted(os.environ),
+    )
+"""
+
+
+@pytest.fixture(scope="module")
+def hardened():
+    with BwrapRunner() as runner:
+        yield runner
+
+
+def one_call(code: str, function: str, runtime: str = "numpy", **kwargs) -> SandboxRequest:
+    call = CallSpec(function, function, kwargs)
+    return SandboxRequest(runtime, "cpu", (SourceChunk(code, "submission.py"),), (call,))
+
+
+@needs_bwrap
+def test_children_run_under_seccomp_and_no_new_privs_in_their_own_scratch(hardened):
+    report = hardened.run(one_call(LAYERS, "layers", x=1))
+    seccomp, no_new_privs, in_scratch, env = report.observations["layers"].value
+    assert seccomp == "2"  # filter mode
+    assert no_new_privs == "1"
+    assert in_scratch
+    assert "AUTOGRADER_SANDBOX" not in env and len(env) <= 8
+
+
+@needs_bwrap
+def test_hardened_and_process_runners_agree_on_a_grad_probe(hardened):
+    code = (
+        "import torch\n"
+        "def loss(scores, labels):\n"
+        "    top = scores.max(dim=1, keepdim=True).values\n"
+        "    lse = top.squeeze(1) + (scores - top).exp().sum(dim=1).log()\n"
+        "    return (lse - scores[torch.arange(len(labels)), labels]).mean()\n"
+    )
+    scores = np.random.default_rng(1).normal(size=(5, 4))
+    kwargs = {
+        "scores": TensorArg(scores, requires_grad=True),
+        "labels": TensorArg(np.arange(5) % 4),
+    }
+    call = CallSpec("loss", "loss", kwargs, Probe(kind="grad", wrt="scores"))
+    request = SandboxRequest(
+        "torch",
+        "cpu",
+        (SourceChunk(code, "submission.py"),),
+        (call,),
+        Forbidden(methods=("backward",)),
+    )
+    with ProcessRunner() as plain:
+        expected = plain.run(request).observations["loss"]
+    got = hardened.run(request).observations["loss"]
+    assert got.status == expected.status == "ok"
+    np.testing.assert_array_equal(got.value.array, expected.value.array)
+    np.testing.assert_array_equal(got.grad.array, expected.grad.array)
+
+
+def test_the_zygote_sees_no_project_directory_only_its_own_child_modules():
+    argv = bwrap.zygote_argv("/bin/bwrap", "torch", "cpu", 5, 2**20)
+    sources = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--ro-bind"]
+    project = [s for s in sources if s.startswith(REPO + os.sep) or s == REPO]
+    sandbox_dir = os.path.join(REPO, "worker", "sandbox") + os.sep
+    site = [s for s in project if ".venv" in s or "site-packages" in s]
+    assert all(s.startswith(sandbox_dir) and s.endswith(".py") for s in set(project) - set(site))
+    assert not [s for s in sources if s.rstrip("/") in ("", "/work", "/root", "/etc", REPO)]
+    assert argv[argv.index("--size") + 1] == str(2**20)
+
+
+def test_the_zygote_starts_from_an_empty_environment_but_fixed_variables():
+    argv = bwrap.zygote_argv("/bin/bwrap", "numpy", "cpu", 5, 2**20)
+    assert "--clearenv" in argv
+    names = {argv[i + 1] for i, arg in enumerate(argv) if arg == "--setenv"}
+    assert names == set(bwrap.ZYGOTE_ENV)
+
+
+def test_gpu_devices_are_bound_only_for_cuda_zygotes():
+    assert bwrap.gpu_devices("cpu") == []
+    assert "/dev/nvidiactl" not in bwrap.zygote_argv("/bin/bwrap", "torch", "cpu", 5, 2**20)
+
+
+def test_a_dedicated_uid_is_used_only_for_root_with_world_readable_paths(tmp_path):
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    (private / "python").write_text("")
+    if os.geteuid() != 0:
+        assert dedicated_uid((sys.executable,)) is None
+    else:
+        assert dedicated_uid((str(private / "python"),)) is None
+
+
+def test_the_factory_names_its_modes_and_refuses_unknown_ones():
+    runner = factory.make_runner("process")
+    assert isinstance(runner, ProcessRunner)
+    runner.close()
+    with pytest.raises(ValueError, match="unknown sandbox mode"):
+        factory.make_runner("docker")
+
+
+@needs_bwrap
+def test_auto_picks_the_hardened_runner_where_the_machine_supports_it():
+    runner = factory.make_runner("auto")
+    assert isinstance(runner, BwrapRunner)
+    runner.close()
+
+
+def test_bwrap_mode_fails_loudly_where_it_cannot_run(monkeypatch):
+    monkeypatch.setattr(BwrapRunner, "unsupported_reason", staticmethod(lambda: "no userns"))
+    with pytest.raises(SandboxInfrastructureError, match="no userns"):
+        factory.make_runner("bwrap")
+    assert isinstance(factory.make_runner("auto"), ProcessRunner)

@@ -1,0 +1,76 @@
+"""The run-time guard, seen through the process runner (it patches the child's modules)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from reference.pack import Forbidden
+from worker.sandbox.api import CallSpec, SandboxRequest, SourceChunk
+from worker.sandbox.process_runner import ProcessRunner
+
+FORBID = Forbidden(modules=("sklearn",), calls=("statistics.fmean",), reason="write it yourself")
+
+
+@pytest.fixture(scope="module")
+def runner():
+    with ProcessRunner() as runner:
+        yield runner
+
+
+def run(runner, code, *functions):
+    calls = tuple(CallSpec(f, f, {"x": np.ones(3)}) for f in functions)
+    chunk = SourceChunk(textwrap.dedent(code), "submission.py")
+    return runner.run(SandboxRequest("numpy", "cpu", (chunk,), calls, FORBID))
+
+
+def test_a_forbidden_call_imported_by_name_is_caught_when_a_function_uses_it(runner):
+    code = """
+    from statistics import fmean
+    def uses(x):
+        return fmean(x)
+    def clean(x):
+        return float(x.sum())
+    """
+    report = run(runner, code, "uses", "clean")
+    assert report.observations["uses"].status == "forbidden"
+    assert report.observations["uses"].forbidden == ("statistics.fmean",)
+    assert "write it yourself" in report.observations["uses"].error
+    assert report.observations["clean"].value == 3.0
+
+
+def test_a_forbidden_call_swallowed_by_the_student_is_still_recorded(runner):
+    code = """
+    import statistics
+    def sneaky(x):
+        try:
+            return statistics.fmean(x)
+        except Exception:
+            return float(x.mean())
+    """
+    assert run(runner, code, "sneaky").observations["sneaky"].status == "forbidden"
+
+
+def test_a_students_own_function_with_a_forbidden_name_is_not_a_use(runner):
+    code = """
+    def fmean(values):
+        return sum(values) / len(values)
+    def mine(x):
+        return float(fmean(x))
+    """
+    assert run(runner, code, "mine").observations["mine"].value == 1.0
+
+
+def test_a_forbidden_module_used_at_import_stops_the_file_as_forbidden(runner):
+    code = """
+    def early(x):
+        return 1
+    import sklearn
+    model = sklearn.linear_model.LogisticRegression()
+    """
+    report = run(runner, code, "early")
+    assert report.imported.status == "forbidden"
+    assert "sklearn" in report.imported.error
+    assert report.observations["early"].value == 1
