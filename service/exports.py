@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 
 from flask import Blueprint, Response
@@ -33,7 +32,7 @@ COLUMNS = (
     "pending",
     "last_submission_at",
 )
-_FIELDS = ("course", "student_id", "status", "received_at", "result")
+_FIELDS = ("course", "student_id", "status", "received_at", "score", "max_score")
 _COUNTED = ("graded", "not_gradable")
 _PENDING = ("queued", "running")
 
@@ -50,30 +49,30 @@ class StudentRow:
     pending: int = 0
     last_submission_at: str = ""
 
-    def add(self, status: str, received_at: str, result_json: str | None) -> None:
-        """Count one submission (call in order of receipt)."""
+    def add(self, fields: dict[str, str | None]) -> None:
+        """Count one submission's stored fields (call in order of receipt)."""
+        status = fields.get("status")
         if status in _PENDING:
             self.pending += 1
         if status not in _COUNTED:
             return
-        result = json.loads(result_json) if result_json else {}
-        score = float(result.get("score", 0.0)) if status == "graded" else 0.0
+        score = float(fields.get("score") or 0) if status == "graded" else 0.0
         self.attempts += 1
         self.latest_score = score
         self.best_score = score if self.best_score is None else max(self.best_score, score)
-        self.max_score = result.get("max_score", self.max_score)
-        self.last_submission_at = received_at
+        if fields.get("max_score"):
+            self.max_score = float(fields["max_score"])
+        self.last_submission_at = fields.get("received_at") or ""
 
 
-def gradebook_rows(submissions: list[dict[str, str]]) -> list[StudentRow]:
+def gradebook_rows(submissions: list[dict[str, str | None]]) -> list[StudentRow]:
     """Return one row per student from submission fields given oldest first, sorted by id."""
     rows: dict[str, StudentRow] = {}
     for fields in submissions:
         student = fields.get("student_id")
         if not student:
             continue  # anonymous submissions belong to no gradebook line
-        row = rows.setdefault(student, StudentRow(student))
-        row.add(fields.get("status", ""), fields.get("received_at", ""), fields.get("result"))
+        rows.setdefault(student, StudentRow(student)).add(fields)
     return [rows[student] for student in sorted(rows)]
 
 
