@@ -21,6 +21,7 @@ import sysconfig
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SYSTEM_TREES = ("/usr/lib", "/usr/lib64")  # shared libraries, bound read-only
 SITE, LIB = "/sbx/site", "/sbx/lib"
 CHILD_MODULES = (
     "__init__",
@@ -105,7 +106,7 @@ def gpu_device_paths() -> list[str]:
 
 def _system_libraries() -> list[str]:
     args = []
-    for top in ("/usr/lib", "/usr/lib64"):
+    for top in SYSTEM_TREES:
         if os.path.isdir(top):
             args += ["--ro-bind", top, top]
     for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64")):
@@ -117,20 +118,25 @@ def _system_libraries() -> list[str]:
 
 
 def _interpreter(python: str) -> list[str]:
-    """The interpreter and stdlib at their own paths (the binary's RUNPATH is absolute)."""
+    """The interpreter and stdlib at their own paths (the binary's RUNPATH may be absolute)."""
     base = os.path.realpath(sys.base_prefix)
     paths = sysconfig.get_paths(vars={"base": base, "platbase": base})
+    trees = [t for t in SYSTEM_TREES if os.path.isdir(t)]
     args = []
-    if not base.startswith("/usr"):
-        args += ["--ro-bind", base, base]
-    else:
-        args += ["--ro-bind", paths["stdlib"], paths["stdlib"]]
-    if not python.startswith(base + os.sep) and not python.startswith("/usr/"):
+    for tree in (base,) if not base.startswith("/usr") else (paths["stdlib"],):
+        if not _under(tree, trees):
+            args += ["--ro-bind", tree, tree]
+            trees.append(tree)
+    if not _under(python, trees):  # e.g. /usr/bin/python3.11 of a Debian interpreter
         args += ["--ro-bind", python, python]
     for hidden in sorted({paths["purelib"], paths["platlib"]}):
-        if os.path.isdir(hidden):  # the base install's own packages stay hidden
+        if os.path.isdir(hidden) and _under(hidden, trees):  # its own packages stay hidden
             args += ["--tmpfs", hidden]
     return args
+
+
+def _under(path: str, trees: list[str]) -> bool:
+    return any(path == t or path.startswith(t.rstrip("/") + "/") for t in trees)
 
 
 def _package(name: str) -> list[str]:

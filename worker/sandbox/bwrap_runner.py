@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from . import bwrap, cgroup, landlock
 from .api import SandboxRequest
 from .runner import ZygoteRunner
@@ -84,7 +86,7 @@ def dedicated_uid(paths: tuple[str, ...] | None = None) -> int | None:
         return None
     if paths is None:
         paths = (os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix))
-        paths += (str(bwrap.HERE), bwrap.find_bwrap() or "/")
+        paths += (str(bwrap.HERE), bwrap.find_bwrap() or "/", os.path.dirname(np.__file__))
     return SANDBOX_UID if all(_world_readable(p) for p in paths) else None
 
 
