@@ -19,7 +19,14 @@ from conftest import RedisServer, start_worker, stop_process, wait_until
 from service_support import FIXTURES, assert_problem
 
 from autograder.contracts import GradingResult, GradingStatus
-from autograder.lms import CALLBACK_TASK, LMS_KEYS, list_dead_letters, webhook_secret
+from autograder.lms import (
+    CALLBACK_TASK,
+    LMS_KEYS,
+    DeadLetter,
+    list_dead_letters,
+    push_dead_letter,
+    webhook_secret,
+)
 from autograder.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
 from autograder.settings import Settings
 from autograder.signing import SignatureError, sign, verify
@@ -376,3 +383,35 @@ def test_backoff_is_full_jitter_under_a_doubling_cap_kept_below_the_visibility_t
         waits = [config.delay_after(tries) for _ in range(200)]
         assert all(0 <= wait < cap for wait in waits)
         assert max(waits) > cap / 2  # spread over the range, not a fixed step
+
+
+def test_a_course_admin_sees_and_replays_only_that_courses_dead_letters(stack) -> None:
+    client = stack.client()
+    mine, theirs = f"c-{secrets.token_hex(4)}", f"c-{secrets.token_hex(4)}"
+    letters = {
+        course: DeadLetter(
+            id=secrets.token_urlsafe(8),
+            submission_id=secrets.token_urlsafe(8),
+            course=course,
+            url="https://lms.example.edu/cb",
+            last_error="HTTP 503",
+            tries=MAX_TRIES,
+            failed_at=utcnow(),
+        )
+        for course in (mine, theirs)
+    }
+    for letter in letters.values():
+        push_dead_letter(client, letter)
+    token, _ = KeyStore(client).create("admin", mine)
+    headers = {"Authorization": f"Bearer {token}"}
+    app = api(stack)
+
+    listed = app.get("/api/v1/admin/dead-letters?per_page=500", headers=headers).get_json()
+
+    assert {item["course"] for item in listed["items"]} == {mine}
+    assert listed["total"] == 1
+    other = app.post(f"/api/v1/admin/dead-letters/{letters[theirs].id}/replay", headers=headers)
+    assert_problem(other, 404)
+    assert [d.id for d in list_dead_letters(client, 0, 1000) if d.course == theirs] == [
+        letters[theirs].id
+    ]
