@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from reference.pack import Forbidden, Probe, TensorArg, TensorValue
-from worker.sandbox.api import CallSpec, Limits, SandboxRequest, SourceChunk
+from worker.sandbox.api import (
+    CallSpec,
+    Limits,
+    SandboxInfrastructureError,
+    SandboxRequest,
+    SourceChunk,
+)
 from worker.sandbox.process_runner import ProcessRunner
 
 SOFTMAX = """
@@ -207,3 +213,16 @@ def test_a_grad_probe_returns_the_gradient_computed_by_the_grader(runner):
     np.testing.assert_allclose(observation.grad.array, (probs - onehot) / 4, atol=1e-12)
     assert report.observations["cheat"].status == "forbidden"
     assert report.observations["cheat"].forbidden == ("torch.nn.functional.cross_entropy",)
+
+
+class UnconfinableRunner(ProcessRunner):
+    """A runner whose children cannot confine themselves (a device that does not exist)."""
+
+    def confinement(self, request):
+        return {"hardened": True, "devices": ["/nonexistent/nvidia0"]}
+
+
+def test_a_child_that_cannot_confine_itself_is_our_failure_not_the_students():
+    with UnconfinableRunner() as runner:
+        with pytest.raises(SandboxInfrastructureError, match="could not start"):
+            runner.run(request(SOFTMAX, calls=[call("softmax", scores=SCORES)]))

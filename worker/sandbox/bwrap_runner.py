@@ -13,6 +13,7 @@ Layers, outermost first (SECURITY.md says what each one stops):
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import subprocess
@@ -26,6 +27,7 @@ from .api import SandboxRequest
 from .runner import ZygoteRunner
 from .zygote_client import Zygote
 
+log = logging.getLogger(__name__)
 SANDBOX_UID = 65534  # 'nobody': used when the worker runs as root and paths allow it
 _support: dict[str, str | None] = {}
 
@@ -46,6 +48,8 @@ class BwrapRunner(ZygoteRunner):
         self.uid = dedicated_uid()
         name = f"autograder-sandbox-{os.getpid()}"
         self.cgroup = cgroup.create(name, cgroup_memory_mb * 2**20, cgroup_pids, owner=self.uid)
+        if self.cgroup.path is None:
+            log.info("sandbox cgroup backstop skipped: %s", self.cgroup.reason)
 
     @staticmethod
     def unsupported_reason() -> str | None:

@@ -15,11 +15,18 @@ from typing import NamedTuple
 from reference.pack import Observation
 
 from . import results, wire
-from .api import CallSpec, ImportOutcome, SandboxReport, SandboxRequest
+from .api import (
+    CallSpec,
+    ImportOutcome,
+    SandboxInfrastructureError,
+    SandboxReport,
+    SandboxRequest,
+)
 from .zygote_client import Child, Zygote
 
 CHUNK_REPLY_MAX = 4 * 2**20
 EXIT_WAIT_S = 10.0
+READY_S = 60.0  # fork + confinement; generous for a loaded machine
 
 
 class Lost(NamedTuple):
@@ -57,7 +64,7 @@ class Session:
 
     def _import(self) -> ImportOutcome:
         chunks = self.request.chunks
-        self.child = self.zygote.spawn(self.spawn)
+        self._spawn()
         deadline = min(time.monotonic() + self.limits.import_s, self.wall_deadline)
         defined: tuple[str, ...] = ()
         for index, reply in enumerate(self._run_chunks(len(chunks), deadline)):
@@ -113,7 +120,7 @@ class Session:
 
     def _restart(self) -> bool:
         """Start a fresh child that re-runs the chunks that ran before; False if it fails."""
-        self.child = self.zygote.spawn(self.spawn)
+        self._spawn()
         deadline = min(time.monotonic() + self.limits.import_s, self.wall_deadline)
         for report in self._run_chunks(self.replay, deadline, keep_output=False):
             if isinstance(report, Lost):
@@ -173,6 +180,19 @@ class Session:
         return results.observation(call, reply, reply_frames, ms)
 
     # ------------------------------------------------------------ children
+
+    def _spawn(self) -> None:
+        """Fork a child and wait until it is confined (before any student code runs)."""
+        self.child = self.zygote.spawn(self.spawn)
+        try:
+            reply, _ = wire.recv(self.child.reply_fd, 4096, time.monotonic() + READY_S)
+        except wire.WireError as e:
+            reply = {"op": "failed", "error": f"no answer ({e})"}
+        if reply.get("op") != "ready":
+            child, self.child = self.child, None
+            self.zygote.kill(child, EXIT_WAIT_S)
+            detail = str(reply.get("error", reply))[:2000]
+            raise SandboxInfrastructureError(f"a sandbox child could not start: {detail}")
 
     def _lost(self, error: wire.WireError, doing: str) -> Lost:
         """End the current child after ``error``; return (status, message) for the student."""

@@ -129,23 +129,40 @@ class Zygote:
 
 
 def _child(control: socket.socket, fds: list[int], scratch: str, request: dict) -> None:
-    """In the forked child: confine this process, then serve the harness. Never returns."""
-    code = 0
+    """In the forked child: confine this process, say ready, serve the harness. Never returns.
+
+    ``ready`` goes out before any student code runs, so a child that dies before it is
+    our failure (the parent raises SandboxInfrastructureError), never the student's.
+    """
+    code, wfd = 0, -1
     try:
         os.setsid()  # own session and process group: the parent kills the whole group
         control.close()
         for sig in (signal.SIGCHLD, signal.SIGPIPE, signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
-        from . import capture, confine, harness
+        from . import capture, confine, harness, wire
 
         rfd, wfd = _only_fds(fds)
         capture.redirect_std_fds()
         os.chdir(scratch)
         confine.confine(request.get("confine", {}), scratch)
-        harness.Harness(rfd, wfd, max_message=int(request["max_message"])).serve()
-    except BaseException:  # noqa: BLE001 - nothing may escape into the zygote's loop
+        wire.send(wfd, {"op": "ready"})
+        pipes, wfd = (rfd, wfd), -1  # from here on student code runs: its failures are its own
+        harness.Harness(*pipes, max_message=int(request["max_message"])).serve()
+    except BaseException as e:  # noqa: BLE001 - nothing may escape into the zygote's loop
         code = 70
+        if wfd >= 0:
+            _report_failure(wfd, e)
     os._exit(code)
+
+
+def _report_failure(wfd: int, error: BaseException) -> None:
+    try:
+        from . import wire
+
+        wire.send(wfd, {"op": "failed", "error": f"{type(error).__name__}: {error}"[:2000]})
+    except Exception:  # noqa: BLE001 - the parent sees the exit anyway
+        pass
 
 
 def _only_fds(fds: list[int]) -> tuple[int, int]:
