@@ -1,1 +1,11 @@
-"""worker sandbox package."""
+"""The sandbox: runs student code in confined child processes, and nothing else does.
+
+Parent side (the worker; imports the project): ``api`` (the boundary), ``factory``
+(``make_runner``), ``runner``/``process_runner``/``bwrap_runner`` (how zygotes start),
+``session`` (one submission: deadlines, restarts), ``zygote_client``, ``results`` (strict
+parsing of replies), ``bwrap`` (the mounts), ``cgroup``.
+
+Child side (bound read-only into the sandbox; imports only NumPy, torch and each other,
+so this file must stay import-free): ``zygote``, ``harness``, ``guard``, ``capture``,
+``confine``, ``landlock``, ``syscalls``, and ``wire``, which both sides share.
+"""
