@@ -1,4 +1,4 @@
-"""The wire format: framing, safe arrays, and the strict value tree."""
+"""The wire format: framing, safe arrays, and the strict value tree (wire, values)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from reference.pack import TensorValue
-from worker.sandbox import wire
+from worker.sandbox import values, wire
 
 
 def roundtrip(value):
     frames: list[bytes] = []
-    tree = wire.encode_value(value, frames)
+    tree = values.encode_value(value, frames)
     tree = json.loads(json.dumps(tree))  # what actually travels is JSON
-    return wire.decode_value(tree, frames, TensorValue)
+    return values.decode_value(tree, frames, TensorValue)
 
 
 @pytest.mark.parametrize(
@@ -78,8 +78,8 @@ class MyArray(np.ndarray):
     ],
 )
 def test_unsupported_results_are_refused_with_a_description(value, described):
-    with pytest.raises(wire.UnsupportedValueError) as info:
-        wire.encode_value(value, [])
+    with pytest.raises(values.UnsupportedValueError) as info:
+        values.encode_value(value, [])
     assert described in str(info.value)
 
 
@@ -91,14 +91,14 @@ class FloatSubclass(float):
 
 
 def test_subclasses_of_plain_types_are_refused():
-    with pytest.raises(wire.UnsupportedValueError, match="FloatSubclass"):
-        wire.encode_value(FloatSubclass(1.0), [])
+    with pytest.raises(values.UnsupportedValueError, match="FloatSubclass"):
+        values.encode_value(FloatSubclass(1.0), [])
 
 
 def test_tensor_nodes_are_built_by_the_given_factory():
     frames = [wire.array_to_frame(np.ones(2))]
     tree = {"k": "tensor", "frame": 0, "dtype": "float64", "device": "cpu", "requires_grad": True}
-    got = wire.decode_value(tree, frames, TensorValue)
+    got = values.decode_value(tree, frames, TensorValue)
     assert type(got) is TensorValue
     assert got.dtype == "float64" and got.requires_grad is True
 
@@ -141,15 +141,15 @@ def test_a_structured_array_frame_is_refused():
 )
 def test_malformed_value_trees_are_refused(tree):
     with pytest.raises(wire.WireError):
-        wire.decode_value(tree, [wire.array_to_frame(np.ones(1))], TensorValue)
+        values.decode_value(tree, [wire.array_to_frame(np.ones(1))], TensorValue)
 
 
 def test_deeply_nested_trees_are_refused():
     tree = {"k": "none"}
-    for _ in range(wire.MAX_DEPTH + 2):
+    for _ in range(values.MAX_DEPTH + 2):
         tree = {"k": "list", "v": [tree]}
     with pytest.raises(wire.WireError, match="nested"):
-        wire.decode_value(tree, [], TensorValue)
+        values.decode_value(tree, [], TensorValue)
 
 
 @pytest.fixture

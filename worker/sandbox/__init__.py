@@ -7,5 +7,6 @@ parsing of replies), ``bwrap`` (the mounts), ``cgroup``.
 
 Child side (bound read-only into the sandbox; imports only NumPy, torch and each other,
 so this file must stay import-free): ``zygote``, ``harness``, ``guard``, ``capture``,
-``confine``, ``landlock``, ``syscalls``, and ``wire``, which both sides share.
+``confine``, ``landlock``, ``syscalls``, and ``wire`` and ``values``, which both sides
+share.
 """

@@ -26,6 +26,7 @@ SITE, LIB = "/sbx/site", "/sbx/lib"
 CHILD_MODULES = (
     "__init__",
     "wire",
+    "values",
     "capture",
     "guard",
     "harness",

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import capture, wire
+from . import capture, values, wire
 from .guard import ForbiddenCallError, Guard
 
 STUDENT_MODULE = "submission"
@@ -154,8 +154,8 @@ class Harness:
         reply = self._grad(result, kwargs, probe, out) if probe.get("kind") == "grad" else {}
         mutated = [k for k, v in kwargs.items() if before[k] is not None and _changed(before[k], v)]
         try:
-            value = wire.encode_value(result, out)
-        except wire.UnsupportedValueError as e:
+            value = values.encode_value(result, out)
+        except values.UnsupportedValueError as e:
             out.clear()
             return {"status": "bad_result", "error": _unsupported_text(header["function"], e)}
         except Exception as e:  # noqa: BLE001 - e.g. a tensor that refuses .numpy()
@@ -176,7 +176,7 @@ class Harness:
         except Exception as e:  # noqa: BLE001 - e.g. the result does not require grad
             return {"grad": None, "error": f"backward() failed: {capture.exception_line(e)}"}
         grad = getattr(wrt, "grad", None)
-        return {"grad": None if grad is None else wire.encode_value(grad.detach(), out)}
+        return {"grad": None if grad is None else values.encode_value(grad.detach(), out)}
 
     def _input(self, tree: Any, frames: list[bytes]) -> Any:
         """Build one input from its wire tree: arrays, tensors on our device, scalars."""
@@ -185,7 +185,7 @@ class Harness:
             array = wire.frame_to_array(frames[tree["frame"]])
             tensor = torch.as_tensor(array).to(self.device)
             return tensor.requires_grad_(True) if tree.get("requires_grad") else tensor
-        return wire.decode_value(tree, frames, _no_tensor)
+        return values.decode_value(tree, frames, _no_tensor)
 
     def _forbidden_text(self, names: list[str]) -> str:
         reason = f" ({self.guard.reason})" if self.guard.reason else ""
@@ -209,7 +209,7 @@ def out_of_memory(error: BaseException) -> bool:
     return "can't allocate memory" in capture.exception_line(error)
 
 
-def _unsupported_text(function: str, error: wire.UnsupportedValueError) -> str:
+def _unsupported_text(function: str, error: values.UnsupportedValueError) -> str:
     return (
         f"{function} returned {error}, which cannot be sent back for checking: return "
         "arrays/tensors, numbers, or tuples/lists of those"

@@ -1,7 +1,7 @@
 """Parent side: turn the child's replies into validated Observations and ImportOutcomes.
 
 Everything the child sends is untrusted: each field is checked for its exact type and
-size, values are rebuilt by :func:`.wire.decode_value`, and anything else becomes a
+size, values are rebuilt by :func:`.values.decode_value`, and anything else becomes a
 ``bad_result`` observation with a sentence saying why.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from reference.pack import Observation, TensorArg, TensorValue
 
-from . import wire
+from . import values, wire
 from .api import CallSpec, ImportOutcome
 from .zygote_client import Exit
 
@@ -39,7 +39,7 @@ def encode_kwargs(kwargs: dict[str, Any]) -> tuple[dict, list[bytes]]:
                 "requires_grad": value.requires_grad,
             }
         else:
-            tree[name] = wire.encode_value(value, frames)
+            tree[name] = values.encode_value(value, frames)
     return tree, frames
 
 
@@ -63,10 +63,10 @@ def _observation(call: CallSpec, reply: dict, frames: list[bytes], ms: float) ->
     forbidden = names(reply.get("forbidden", []))
     if status != "ok":
         return Observation(status=status, error=error, forbidden=forbidden, duration_ms=ms)
-    value = wire.decode_value(reply.get("value"), frames, TensorValue)
+    value = values.decode_value(reply.get("value"), frames, TensorValue)
     mutated = tuple(n for n in names(reply.get("mutated", [])) if n in call.kwargs)
     grad = reply.get("grad")
-    grad = None if grad is None else wire.decode_value(grad, frames, TensorValue)
+    grad = None if grad is None else values.decode_value(grad, frames, TensorValue)
     if grad is not None and type(grad) is not TensorValue:
         raise ReplyError("a gradient that is not a tensor")
     return Observation(
