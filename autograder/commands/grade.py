@@ -55,17 +55,16 @@ def grade_file(pack, path: Path, device: str):
     The sandbox starts in the background while this process imports the pipeline and
     builds the case inputs (a few hundred milliseconds saved on a one-shot command).
     """
-    from worker.grading.runners import new_runner, start_warming
+    from worker.grading.runners import settle, warm_start
 
-    runner = new_runner()
+    runner, warming = warm_start(pack.runtime, device)
     try:
-        warming = start_warming(runner, pack.runtime, device)
         from worker.grading.pipeline import grade_source
         from worker.grading.plan import plan_cases
 
         plan_cases(pack, device)  # builds and caches the inputs meanwhile
         source = path.read_bytes()
-        warming.join()
+        runner = settle(runner, warming)
         return grade_source(pack.id, path.name, source, device=device, runner=runner)
     finally:
         runner.close()

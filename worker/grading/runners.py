@@ -30,6 +30,30 @@ def default_runner() -> SandboxRunner:
     return runner
 
 
+def warm_start(runtime: Runtime, device: Device) -> tuple[SandboxRunner, threading.Thread]:
+    """Make a runner of the default kind ('auto') and start its sandbox at once, in a thread.
+
+    For one-shot commands: the settings are not read yet (pydantic costs a few hundred
+    milliseconds to import), so the sandbox starts meanwhile; :func:`settle` then checks the
+    guess against the settings.
+    """
+    from worker.sandbox import factory
+
+    runner = factory.make_runner(mode="auto")
+    return runner, start_warming(runner, runtime, device)
+
+
+def settle(runner: SandboxRunner, warming: threading.Thread) -> SandboxRunner:
+    """Wait for a :func:`warm_start`; return it if the settings ask for 'auto', else a new one."""
+    warming.join()
+    from autograder.settings import Settings
+
+    if Settings().sandbox == "auto":
+        return runner
+    runner.close()
+    return new_runner()
+
+
 def start_warming(runner: SandboxRunner, runtime: Runtime, device: Device) -> threading.Thread:
     """Start the runner's sandbox for (runtime, device) in a thread; join it before using it.
 
