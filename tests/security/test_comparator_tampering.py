@@ -106,3 +106,30 @@ def softmax(scores):
     )
     assert softmax_points(attack, cheat) == 0
     attack.still_grades()
+
+
+TORCH_CORRECT = (
+    Path(__file__).parents[1] / "fixtures" / "submissions" / "torch_correct.py"
+).read_text()
+
+
+def test_patching_torch_comparisons_in_the_child_changes_nothing(attack):
+    cheat = (
+        TORCH_CORRECT
+        + """
+import torch
+
+def softmax(scores):
+    return torch.zeros_like(scores)
+
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.isclose = lambda a, b, *r, **k: torch.ones_like(a, dtype=torch.bool)
+torch.testing.assert_close = lambda *a, **k: None
+torch.Tensor.__eq__ = lambda self, other: torch.ones_like(self, dtype=torch.bool)
+"""
+    )
+    result = grade_source("lecture4-torch", "submission.py", cheat, runner=attack.sandbox)
+    assert result.error is None
+    assert sum(t.score for t in result.tests if t.function == "softmax") == 0
+    attack.still_grades("torch")
