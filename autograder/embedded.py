@@ -61,9 +61,9 @@ def read_state(data_dir: Path) -> dict | None:
 class Embedded:
     """Start, watch and stop the three processes of one embedded service."""
 
-    def __init__(self, data_dir: Path, host: str, port: int, dev: bool, gpu: str) -> None:
+    def __init__(self, data_dir: Path, host: str, port: int, dev: bool) -> None:
         self.data_dir = data_dir.resolve()
-        self.host, self.port, self.dev, self.gpu = host, port, dev, gpu
+        self.host, self.port, self.dev = host, port, dev
         self.children: dict[str, subprocess.Popen] = {}
         self.redis_url = ""
 

@@ -87,6 +87,7 @@ class SubmissionRecord(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     attempts: int = Field(0, description="Grading runs started (retries and redeliveries).")
+    worker: str | None = Field(None, description="'host:pid' of the process grading it last.")
     callback_url: str | None = None
     key_id: str | None = Field(None, description="Id of the API key that submitted it.")
     score: float | None = Field(None, description="Copied from the result, for listings.")

@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     rate_limit_per_student: str = Field(
         "20/minute", description="Submissions per student id per API key."
     )
-    long_poll_max_s: int = Field(30, ge=0, le=300, description="Largest ?wait= on a submission.")
     redis_timeout_s: float = Field(
         2.0, gt=0, description="Connect/read timeout of the web side's Redis calls."
     )
@@ -73,6 +72,9 @@ class Settings(BaseSettings):
     )
     retry_backoff_s: float = Field(2.0, gt=0, description="First retry delay; doubles each time.")
     retry_backoff_max_s: float = Field(60.0, gt=0, description="Longest retry delay.")
+    lock_ttl_s: float = Field(
+        30.0, gt=0, description="A grading lock not renewed this long is free (its worker died)."
+    )
     heartbeat_interval_s: float = Field(5.0, gt=0, description="How often a worker says alive.")
     heartbeat_ttl_s: float = Field(
         20.0, gt=0, description="A worker silent this long no longer counts for /readyz."

@@ -82,19 +82,22 @@ class RedisServer:
             self.process.wait(20)
 
 
-def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.05) -> None:
-    """Poll ``condition`` until true; fail the test after ``timeout_s`` (a start-up guard)."""
+def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.05):
+    """Poll ``condition`` until it returns something true, and return that; fail the test
+    after ``timeout_s`` (a guard against hanging, not a measurement)."""
     deadline = time.monotonic() + timeout_s
-    while not condition():
+    while not (value := condition()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"gave up waiting for {what} after {timeout_s} s")
         time.sleep(interval_s)
+    return value
 
 
 def start_worker(redis_url: str, log_path: Path, name: str, **env: str) -> subprocess.Popen:
     """Start ``autograder worker`` on ``redis_url`` and return once it heart-beats."""
     child_env = {**os.environ, "AUTOGRADER_REDIS_URL": redis_url}
     child_env |= {"AUTOGRADER_HEARTBEAT_INTERVAL_S": "0.5", "AUTOGRADER_HEARTBEAT_TTL_S": "3"}
+    child_env |= {"AUTOGRADER_LOCK_TTL_S": "2"}  # a killed grader's lock frees fast
     child_env |= env
     argv = [sys.executable, "-m", "autograder.cli", "worker", "--queues", "cpu,gpu"]
     argv += ["--concurrency", "2", "--name", name, "--loglevel", "WARNING"]

@@ -7,13 +7,17 @@ second result), and only the worker that holds the submission's lock may write.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 from datetime import datetime
 
 import redis
 
 from autograder.contracts import GradingResult
 from autograder.records import KEYS, LATENCY_BUCKETS_S, SubmissionRecord, SubmissionStatus
+
+log = logging.getLogger(__name__)
 
 # KEYS: record hash, lock. ARGV: status index prefix, id, new status, lock token ('' = no
 # check), attempts increment, channel to publish the new status on ('' = none), then
@@ -38,6 +42,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
 
 def load(client: redis.Redis, submission_id: str) -> SubmissionRecord | None:
     """Return the stored submission, or None if there is none with this id."""
@@ -50,6 +59,35 @@ def acquire_lock(client: redis.Redis, submission_id: str, ttl_s: float) -> str |
     token = secrets.token_hex(16)
     taken = client.set(KEYS.lock(submission_id), token, nx=True, px=int(ttl_s * 1000))
     return token if taken else None
+
+
+class LockKeeper(threading.Thread):
+    """Renews a held lock every third of its TTL until stopped.
+
+    The TTL is short, so the lock of a worker that died (killed, out of memory) frees soon
+    and the redelivered task can grade the submission; a live worker keeps it however long
+    grading takes.
+    """
+
+    def __init__(self, client: redis.Redis, submission_id: str, token: str, ttl_s: float):
+        super().__init__(name=f"lock-{submission_id}", daemon=True)
+        self.client, self.key, self.token = client, KEYS.lock(submission_id), token
+        self.ttl_ms = int(ttl_s * 1000)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.ttl_ms / 3000):
+            try:
+                self.client.eval(_RENEW, 1, self.key, self.token, self.ttl_ms)
+            except redis.RedisError as exc:  # the TTL covers a short outage
+                log.warning("could not renew %s: %s", self.key, exc)
+
+    def __enter__(self) -> LockKeeper:
+        self.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stopped.set()
 
 
 def release_lock(client: redis.Redis, submission_id: str, token: str) -> None:
@@ -79,9 +117,12 @@ def move(
     return client.eval(_MOVE, 2, *keys, *argv, *pairs)
 
 
-def mark_running(client: redis.Redis, submission_id: str, token: str, started: datetime) -> str:
-    """Mark the submission running, count an attempt; return the old status (see move)."""
-    fields = {"started_at": started.isoformat()}
+def mark_running(
+    client: redis.Redis, submission_id: str, token: str, started: datetime, worker: str
+) -> str:
+    """Mark the submission running in ``worker`` ('host:pid') and count an attempt; return
+    the old status (see move)."""
+    fields = {"started_at": started.isoformat(), "worker": worker}
     return move(client, submission_id, SubmissionStatus.RUNNING, fields, token=token, attempt=True)
 
 

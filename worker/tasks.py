@@ -12,6 +12,8 @@ per-submission lock keeps two workers from grading the same submission at once.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from functools import cache
 
 import redis
@@ -64,11 +66,14 @@ def grade_submission(client: redis.Redis, submission_id: str, lock_ttl_s: float,
         raise SubmissionBusyError(submission_id)
     try:
         started = utcnow()
-        if lifecycle.mark_running(client, submission_id, token, started) in ("missing", "final"):
+        worker = f"{socket.gethostname()}:{os.getpid()}"  # this pool process, after the fork
+        moved = lifecycle.mark_running(client, submission_id, token, started, worker)
+        if moved in ("missing", "final"):
             return "final"
         source = client.get(KEYS.source(submission_id)) or ""
         try:
-            result = grade(record, source)
+            with lifecycle.LockKeeper(client, submission_id, token, lock_ttl_s):
+                result = grade(record, source)
         except RETRYABLE:
             lifecycle.requeue(client, submission_id, token)
             raise
@@ -144,7 +149,7 @@ def register(app: Celery, settings: Settings) -> None:
     def grade(self: Task, submission_id: str) -> str:
         client = redis_client(settings.redis_url)
         try:
-            outcome = grade_submission(client, submission_id, settings.task_time_limit_s + 30)
+            outcome = grade_submission(client, submission_id, settings.lock_ttl_s)
         except SubmissionBusyError as exc:
             # The holder finishes it, or dies and its lock expires: look again later.
             countdown = backoff_s(settings, self.request.retries)

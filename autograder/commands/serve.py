@@ -16,9 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Start redis-server (AOF, data under --data-dir), one grading worker and "
         "the API; print the URL and an admin key. Ctrl-C stops everything.",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--data-dir", type=Path, default=Path(".autograder"))
+    parser.add_argument("--host", help="default AUTOGRADER_HOST or 127.0.0.1")
+    parser.add_argument("--port", type=int, help="default AUTOGRADER_PORT or 8000")
+    parser.add_argument("--data-dir", type=Path, help="default AUTOGRADER_DATA_DIR or .autograder")
     parser.add_argument("--dev", action="store_true", help="Flask's dev server, not gunicorn")
     parser.add_argument(
         "--gpu",
@@ -46,6 +46,22 @@ def admin_key_line(client) -> str:
     return f"admin key: {secret}   (shown once: keep it)"
 
 
+def running_pids(state: dict | None) -> list[int]:
+    """Return the pids a previous serve recorded that are still alive (none if it stopped)."""
+    import os
+
+    alive = []
+    for pid in [state["pid"], *state["pids"].values()] if state else []:
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            pass
+        except PermissionError:  # alive, under another user
+            alive.append(pid)
+    return alive
+
+
 def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
@@ -53,19 +69,23 @@ def _interrupt(*_) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the embedded service until SIGINT/SIGTERM; return the exit status."""
     from autograder.embedded import Embedded, cuda_check, read_state
+    from autograder.settings import Settings
 
+    settings = Settings()
+    args.host = args.host or settings.host
+    args.port = settings.port if args.port is None else args.port
+    args.data_dir = args.data_dir or settings.data_dir
     args.data_dir.mkdir(parents=True, exist_ok=True)
     (args.data_dir / "logs").mkdir(exist_ok=True)
-    if read_state(args.data_dir) is not None:
-        print(
-            f"serve: {args.data_dir}/serve.json exists: another serve runs here (or crashed; "
-            "delete the file)",
-            file=sys.stderr,
-        )
+    running = running_pids(read_state(args.data_dir))
+    if running:
+        print(f"serve: another serve uses {args.data_dir} (pids {running})", file=sys.stderr)
         return 2
-    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops cleanly, like Ctrl-C
+    # SIGINT too: a shell that starts serve in the background makes it ignore SIGINT.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt)
     cuda = cuda_check() if args.gpu == "auto" else None
-    service = Embedded(args.data_dir, args.host, args.port, args.dev, args.gpu)
+    service = Embedded(args.data_dir, args.host, args.port, args.dev)
     try:
         client = service.start_redis()
         key_line = admin_key_line(client)
