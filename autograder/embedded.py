@@ -46,6 +46,13 @@ def answers(url: str, timeout_s: float) -> bool:
         return False
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable by this user only from the start (secrets)."""
+    path.unlink(missing_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(text)
+
+
 def cuda_check() -> subprocess.Popen:
     """Start a child that exits 0 iff torch sees a CUDA device (torch stays out of here)."""
     code = "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)"
@@ -74,8 +81,7 @@ class Embedded:
     def _password(self) -> str:
         path = self.data_dir / "redis.password"
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(24))
-            path.chmod(0o600)
+            write_private(path, secrets.token_urlsafe(24))
         return path.read_text().strip()
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
@@ -90,12 +96,12 @@ class Embedded:
         (self.data_dir / "redis").mkdir(parents=True, exist_ok=True)
         port, password = free_port(), self._password()
         conf = self.data_dir / "redis.conf"
-        conf.write_text(
+        write_private(
+            conf,
             f"bind 127.0.0.1\nport {port}\nrequirepass {password}\n"
-            f"dir {self.data_dir / 'redis'}\nappendonly yes\nappendfsync everysec\n"
-            'save ""\ndaemonize no\n'
+            f"dir \"{self.data_dir / 'redis'}\"\nappendonly yes\nappendfsync everysec\n"
+            'save ""\ndaemonize no\n',
         )
-        conf.chmod(0o600)
         self._spawn("redis", [REDIS_SERVER_PATH, str(conf)])
         self.redis_url = f"redis://:{password}@127.0.0.1:{port}/0"
         client = connect(self.redis_url, timeout_s=2)
@@ -121,9 +127,7 @@ class Embedded:
         self._spawn("api", api + (["--dev"] if self.dev else []), env)
         pids = {name: child.pid for name, child in self.children.items()}
         state = {"url": self.url, "redis_url": self.redis_url, "pid": os.getpid(), "pids": pids}
-        state_path = self.data_dir / "serve.json"
-        state_path.write_text(json.dumps(state))
-        state_path.chmod(0o600)
+        write_private(self.data_dir / "serve.json", json.dumps(state))
 
     def wait_ready(self, client: redis.Redis, timeout_s: float = 120) -> None:
         """Return once the API answers and the worker heart-beats; raise if a child died."""
