@@ -39,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(str(exc))
     if args.device not in pack.devices:
         return usage_error(f"{pack.id} is graded on {', '.join(pack.devices)}, not {args.device}")
+    from worker.grading.runners import device_problem
+
+    problem = device_problem(args.device)
+    if problem:
+        return usage_error(f"cannot grade on {args.device}: {problem}")
     result = grade_file(pack, path, args.device)
     if args.json:
         print(result.model_dump_json(indent=2))

@@ -108,6 +108,22 @@ def test_starter_refuses_to_overwrite_a_students_work(tmp_path):
     assert (tmp_path / "lecture4-numpy.py").read_text() == "# my work\n"
 
 
+def test_grade_on_cuda_without_a_cuda_device_is_a_usage_error():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    run = autograder(
+        "grade",
+        "--assignment",
+        "lecture4-torch",
+        "--device",
+        "cuda",
+        SUBMISSIONS / "torch_correct.py",
+    )
+    assert run.returncode == 2 and "no CUDA device" in run.stderr and run.stdout == ""
+
+
 @pytest.mark.slow  # the torch zygote imports torch: seconds
 def test_grade_of_a_correct_torch_file_on_the_cpu():
     result = grade_json("lecture4-torch", SUBMISSIONS / "torch_correct.py")

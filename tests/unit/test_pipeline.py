@@ -308,3 +308,16 @@ def test_grade_job_grades_the_job_source(monkeypatch):
     job = GradingJob(submission_id="s1", assignment=pack.id, filename="s.py", source=CORRECT)
     result = grade_job(job, runner=FakeRunner())
     assert (result.assignment, result.score) == (pack.id, 15)
+
+
+def test_cuda_job_on_a_machine_without_cuda_is_a_grader_failure_not_a_crash():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    pack = replace(make_pack(), runtime="torch", devices=("cpu", "cuda"))
+    runner = FakeRunner()
+    result = grade(runner, pack=pack, device="cuda")
+    assert result.status == GradingStatus.FAILED and result.error.kind == "grader_error"
+    assert runner.requests == []
+    with pytest.raises(SandboxInfrastructureError, match="no CUDA device"):
+        grade(runner, pack=pack, device="cuda", raise_on_infra=True)

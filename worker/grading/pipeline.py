@@ -28,10 +28,15 @@ from worker.grading.results import (
     total,
     versions,
 )
-from worker.grading.runners import default_runner
+from worker.grading.runners import default_runner, device_problem
 from worker.grading.source import NotGradableError, ParsedSource, parse_submission
 from worker.grading.verdicts import judge
-from worker.sandbox.api import SandboxReport, SandboxRequest, SandboxRunner
+from worker.sandbox.api import (
+    SandboxInfrastructureError,
+    SandboxReport,
+    SandboxRequest,
+    SandboxRunner,
+)
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +96,9 @@ def grade_pack(
         )
     result = dict(assignment=pack.id, device=device, versions=versions(pack.runtime))
     try:
+        problem = device_problem(device)
+        if problem:  # else every call would "crash" and the student would be charged
+            raise SandboxInfrastructureError(problem)
         planned = plan_cases(pack, device, cases)
         try:
             parsed = parse_submission(filename, source)

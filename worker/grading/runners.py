@@ -71,3 +71,18 @@ def start_warming(runner: SandboxRunner, runtime: Runtime, device: Device) -> th
     thread = threading.Thread(target=warm, name="sandbox-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def device_problem(device: Device) -> str | None:
+    """Return why this machine cannot grade on ``device``, or None if it can.
+
+    Only 'cuda' can be missing. torch is imported for it (the zygote, not this process,
+    runs the student's tensors; this process never forks one without exec).
+    """
+    if device != "cuda":
+        return None
+    import torch
+
+    if not torch.cuda.is_available():
+        return "this machine has no CUDA device (torch.cuda.is_available() is False)"
+    return None
