@@ -100,23 +100,30 @@ def _release(client: redis.Redis, submission_id: str, token: str) -> None:
 
 
 def give_up(client: redis.Redis, submission_id: str, reason: BaseException) -> str:
-    """Store a ``failed`` result (our fault, said so to the student); return 'failed'."""
+    """Store a ``failed`` result (our fault, said so to the student); return 'failed', or
+    'missing' / 'final' if there was nothing left to fail."""
+    from reference.packs import UnknownAssignmentError, get_pack
     from worker.grading.results import grader_error
 
     record = lifecycle.load(client, submission_id)
     if record is None:
         return "missing"
+    try:
+        max_score = get_pack(record.assignment).max_score
+    except UnknownAssignmentError:  # a pack removed since the submission was accepted
+        max_score = 0
     result = GradingResult(
         assignment=record.assignment,
         status=GradingStatus.FAILED,
         score=0,
-        max_score=0,
+        max_score=max_score,
         error=grader_error(reason),
         duration_ms=0,
         device=record.device,
     )
-    lifecycle.finish(client, submission_id, SubmissionStatus.FAILED, result, utcnow())
-    return "failed"
+    if lifecycle.finish(client, submission_id, SubmissionStatus.FAILED, result, utcnow()):
+        return "failed"
+    return "final"
 
 
 def submission_finished(app: Celery, submission_id: str, outcome: str) -> None:

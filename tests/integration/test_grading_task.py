@@ -130,8 +130,16 @@ def test_giving_up_stores_a_failed_result_that_blames_the_grader(client, stored)
 
     record = lifecycle.load(client, stored.id)
     assert record.status == "failed"
+    assert (record.score, record.max_score) == (0, 100)
     assert record.result.error.kind == "grader_error"
     assert "not your fault" in record.result.error.message
+
+
+def test_giving_up_on_a_finished_submission_changes_nothing(client, stored):
+    grade_submission(client, stored.id, LOCK_TTL_S, grade=CountingGrader(score=7))
+
+    assert give_up(client, stored.id, RuntimeError("late")) == "final"
+    assert lifecycle.load(client, stored.id).status == "graded"
 
 
 def test_a_missing_submission_is_a_no_op(client):
