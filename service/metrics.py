@@ -18,6 +18,7 @@ from autograder.heartbeats import live_workers
 from autograder.records import KEYS, LATENCY_BUCKETS_S, QUEUES
 from service.context import services
 from service.openapi import operation
+from service.store import SubmissionStore
 
 bp = Blueprint("metrics", __name__)
 
@@ -30,15 +31,14 @@ HISTOGRAMS = {
 class RedisCollector:
     """A prometheus collector whose every sample is read from Redis when scraped."""
 
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
+    def __init__(self, client: redis.Redis, store: SubmissionStore) -> None:
+        self.client, self.store = client, store
 
     def collect(self) -> Iterator[Metric]:
-        ctx = services()
         by_status = GaugeMetricFamily(
             "autograder_submissions", "Stored submissions by status.", labels=["status"]
         )
-        for status, count in ctx.store.status_counts().items():
+        for status, count in self.store.status_counts().items():
             by_status.add_metric([status], count)
         yield by_status
         depth = GaugeMetricFamily(
@@ -76,5 +76,6 @@ class RedisCollector:
 )
 def metrics() -> Response:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RedisCollector(services().redis))
+    ctx = services()
+    registry.register(RedisCollector(ctx.redis, ctx.store))
     return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
