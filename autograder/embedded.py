@@ -99,7 +99,7 @@ class Embedded:
         write_private(
             conf,
             f"bind 127.0.0.1\nport {port}\nrequirepass {password}\n"
-            f"dir \"{self.data_dir / 'redis'}\"\nappendonly yes\nappendfsync everysec\n"
+            f'dir "{self.data_dir / "redis"}"\nappendonly yes\nappendfsync everysec\n'
             'save ""\ndaemonize no\n',
         )
         self._spawn("redis", [REDIS_SERVER_PATH, str(conf)])
