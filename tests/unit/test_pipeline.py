@@ -321,3 +321,9 @@ def test_cuda_job_on_a_machine_without_cuda_is_a_grader_failure_not_a_crash():
     assert runner.requests == []
     with pytest.raises(SandboxInfrastructureError, match="no CUDA device"):
         grade(runner, pack=pack, device="cuda", raise_on_infra=True)
+
+
+@pytest.mark.parametrize("expression", ["x" + ".T" * 900, "x" + " + x" * 900])
+def test_code_nested_too_deep_to_check_is_not_gradable_rather_than_a_grader_failure(expression):
+    result = grade(FakeRunner(), f"def double(x):\n    return {expression}\n")
+    assert result.status == GradingStatus.NOT_GRADABLE and result.error.kind == "too_complex"

@@ -102,10 +102,12 @@ def grade_pack(
         planned = plan_cases(pack, device, cases)
         try:
             parsed = parse_submission(filename, source)
+            static = static_forbidden(pack, parsed)
         except NotGradableError as exc:
             result.update(not_gradable(planned, exc))
         else:
-            result.update(run_and_judge(pack, device, parsed, planned, runner or default_runner()))
+            runner = runner or default_runner()
+            result.update(run_and_judge(pack, device, parsed, static, planned, runner))
     except Exception as exc:
         if raise_on_infra:
             raise
@@ -126,17 +128,29 @@ def not_gradable(planned: list[PlannedCase], exc: NotGradableError) -> dict:
     )
 
 
+def static_forbidden(pack: Pack, parsed: ParsedSource) -> dict[str, tuple[str, ...]]:
+    """Return the forbidden names each graded function uses, found without running it."""
+    owner = "Tensor" if pack.runtime == "torch" else "ndarray"
+    names = [spec.name for spec in pack.functions]
+    try:
+        return forbidden_uses(parsed.statements, pack.forbidden, names, owner)
+    except RecursionError:  # parsable, but nested deeper than the analysis can follow
+        raise NotGradableError(
+            "too_complex",
+            "your code nests expressions hundreds of levels deep, too deep to be checked: "
+            "split them into smaller steps",
+        ) from None
+
+
 def run_and_judge(
     pack: Pack,
     device: Device,
     parsed: ParsedSource,
+    static: dict[str, tuple[str, ...]],
     planned: list[PlannedCase],
     runner: SandboxRunner,
 ) -> dict:
     """Run the submission's chunks and calls in the sandbox; return the judged fields."""
-    owner = "Tensor" if pack.runtime == "torch" else "ndarray"
-    names = [spec.name for spec in pack.functions]
-    static = forbidden_uses(parsed.statements, pack.forbidden, names, owner)
     skip = {name for name, used in static.items() if used}  # no need to run them
     request = SandboxRequest(
         runtime=pack.runtime,
