@@ -26,12 +26,14 @@ DEBIAN_DEFAULT = Path(
 )
 OUTPUT = Path(__file__).with_name("seccomp-worker.json")
 
-# What `bwrap --unshare-all --proc /proc --uid N ...` needs, found by removing each in turn
-# (each one missing makes bwrap fail): clone with CLONE_NEW* flags makes the namespaces,
-# mount, pivot_root and umount2 build the new root inside them and drop the old one, and
-# unshare makes the inner user namespace that bwrap uses to shed its capabilities. setns,
-# sethostname and the new mount API (fsopen, move_mount, ...) are not needed and stay denied.
-SANDBOX_SYSCALLS = ("clone", "mount", "pivot_root", "umount2", "unshare")
+# What the sandbox's `bwrap --unshare-all --hostname sandbox --proc /proc --uid N ...` needs,
+# found by removing each in turn (each one missing makes bwrap fail): clone with CLONE_NEW*
+# flags makes the namespaces; mount, pivot_root and umount2 build the new root inside them
+# and drop the old one; unshare makes the inner user namespace in which bwrap sheds its
+# capabilities; sethostname names the sandbox's own uts namespace (so the child does not see
+# the container's id). setns, setdomainname and the new mount API (fsopen, move_mount, ...)
+# are not needed and stay denied.
+SANDBOX_SYSCALLS = ("clone", "mount", "pivot_root", "sethostname", "umount2", "unshare")
 COMMENT = "autograder worker sandbox: unprivileged namespaces for bubblewrap (see docs/deploy.md)"
 
 
