@@ -7,7 +7,13 @@ import json
 import nbformat
 import pytest
 
-from worker.grading.source import MAX_CELLS, MAX_SOURCE_CHARS, NotGradableError, parse_submission
+from worker.grading.source import (
+    MAX_CELLS,
+    MAX_CHUNKS,
+    MAX_SOURCE_CHARS,
+    NotGradableError,
+    parse_submission,
+)
 
 
 def notebook(*cells: tuple[str, str]) -> str:
@@ -49,6 +55,23 @@ def test_statements_sharing_a_line_stay_in_one_chunk():
         (2, "c = (a +\n     b); d = c\n"),
         (4, "e = d\n"),
     ]
+
+
+def test_long_files_group_plain_statements_but_keep_each_definition_in_its_own_chunk():
+    table = "".join(f"w{i} = {i}\n" for i in range(MAX_CHUNKS))
+    source = (
+        table + "def f():\n    return w0\n" + table + "@staticmethod\nclass C:\n    pass\nz = 1\n"
+    )
+    chunks = parse_submission("s.py", source).chunks
+    first = MAX_CHUNKS + 1
+    assert [(c.first_line, c.code.count("\n")) for c in chunks] == [
+        (1, MAX_CHUNKS),
+        (first, 2),
+        (first + 2, MAX_CHUNKS),
+        (2 * MAX_CHUNKS + 3, 3),
+        (2 * MAX_CHUNKS + 6, 1),
+    ]
+    assert chunks[1].code == "def f():\n    return w0\n"
 
 
 def test_windows_line_endings_keep_line_numbers_right():

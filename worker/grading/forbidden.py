@@ -77,8 +77,7 @@ def module_graph(statements: list[ast.stmt], rules: Rules) -> tuple[dict[str, Bi
             if isinstance(stmt, ast.ClassDef):
                 classes[stmt.name] = method_names(stmt)
         elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign) and stmt.value:
-            bind_assignment(stmt, Scope(env=env, stars=stars), rules, uses, classes)
-            for name in assigned_names(stmt):
+            for name in bind_assignment(stmt, Scope(env=env, stars=stars), rules, uses, classes):
                 pending.pop(name, None)
     for name, node in pending.items():
         finder = UseFinder(local_scope(node, env, stars), rules, classes, name)
@@ -87,14 +86,17 @@ def module_graph(statements: list[ast.stmt], rules: Rules) -> tuple[dict[str, Bi
     return env, uses
 
 
-def bind_assignment(stmt, scope: Scope, rules: Rules, uses: dict, classes: dict) -> None:
-    """Bind the names of a module-level assignment: an alias of a path, or a variable."""
+def bind_assignment(stmt, scope: Scope, rules: Rules, uses: dict, classes: dict) -> list[str]:
+    """Bind the names of a module-level assignment (an alias of a path, or a variable).
+
+    Returns the names bound.
+    """
     names = list(assigned_names(stmt))
     found = paths(stmt.value, scope) if isinstance(stmt, ast.Assign) else []
     if found and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
         scope.env[names[0]] = Imported(found[0])  # lsm = torch.log_softmax
         uses.pop(names[0], None)
-        return
+        return names
     finder = UseFinder(scope, rules, classes, None)
     finder.visit(stmt.value)
     for name in names:
@@ -104,12 +106,16 @@ def bind_assignment(stmt, scope: Scope, rules: Rules, uses: dict, classes: dict)
         merged.refs |= finder.uses.refs
         uses[name] = merged
         scope.env[name] = Defined(name)
+    return names
 
 
 def assigned_names(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign) -> Iterator[str]:
     """Yield the plain names an assignment binds (``a, b = ...`` binds both)."""
     targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
     for target in targets:
+        if isinstance(target, ast.Name):  # the common case, without a walk
+            yield target.id
+            continue
         for node in ast.walk(target):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 yield node.id

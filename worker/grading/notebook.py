@@ -19,15 +19,15 @@ from worker.grading.source import (
     MAX_SOURCE_CHARS,
     NotGradableError,
     ParsedSource,
-    parse_python,
+    chunk_pieces,
+    parse_piece,
 )
 
 
 def parse_notebook(text: str) -> ParsedSource:
     """Parse a notebook's JSON ``text`` into chunks of its code cells (see module doc)."""
-    cells = read_cells(text)
-    chunks, statements, code_chars = [], [], 0
-    for index, cell in enumerate(cells):
+    pieces, code_chars = [], 0
+    for index, cell in enumerate(read_cells(text)):
         if cell.get("cell_type") != "code":
             continue
         code = strip_magics(cell.get("source", ""))
@@ -36,14 +36,13 @@ def parse_notebook(text: str) -> ParsedSource:
             raise NotGradableError(
                 "too_large", f"your notebook has more than {MAX_SOURCE_CHARS:,} characters of code"
             )
-        parsed = parse_python(code, origin=f"cell {index + 1}", cell=index)
-        chunks.extend(parsed.chunks)
-        statements.extend(parsed.statements)
-    if not chunks:
+        pieces.append(parse_piece(code, origin=f"cell {index + 1}", cell=index))
+    parsed = chunk_pieces(pieces)
+    if not parsed.chunks:
         raise NotGradableError(
             "empty", "your notebook has no code to run: its code cells are empty"
         )
-    return ParsedSource(chunks=tuple(chunks), statements=tuple(statements))
+    return parsed
 
 
 def read_cells(text: str) -> list:

@@ -49,15 +49,21 @@ def not_gradable_tests(planned: Sequence[PlannedCase], exc: NotGradableError) ->
 
 
 def stopped_at(imported: ImportOutcome, chunks: Sequence[SourceChunk]) -> str:
-    """Say where running the file stopped: 'line 7', 'cell 3, line 2', or '' if it did not."""
+    """Say where running the file stopped: 'line 7', 'cell 3, line 2', 'lines 4-9', or ''."""
     if imported.status == "ok":
         return ""
     index = imported.failed_chunk
     if index is None or not 0 <= index < len(chunks):
         return f"line {imported.line}" if imported.line else "an unknown line"
     chunk = chunks[index]
-    line = imported.line or chunk.first_line
-    return f"{chunk.origin}, line {line}" if chunk.cell is not None else f"line {line}"
+    last = chunk.first_line + max(chunk.code.count("\n"), 1) - 1
+    if imported.line:
+        lines = f"line {imported.line}"
+    elif last > chunk.first_line:  # a hang or crash inside a chunk of several statements
+        lines = f"lines {chunk.first_line}-{last}"
+    else:
+        lines = f"line {chunk.first_line}"
+    return f"{chunk.origin}, {lines}" if chunk.cell is not None else lines
 
 
 def import_error(imported: ImportOutcome, chunks: Sequence[SourceChunk]) -> GradingError | None:

@@ -6,9 +6,10 @@ compiles without running. A submission that cannot be run at all raises
 'empty', 'not_utf8', 'unsupported_file') and a message a student can act on.
 
 Chunks are one per top-level statement, so the sandbox can say exactly where running
-stopped. Notebook chunks carry ``origin='cell N'`` with N counted from 1 over every cell of
-the notebook (markdown cells included, as a student counts them scrolling down), line
-numbers within that cell, and ``cell`` = the 0-based index of that cell in the notebook.
+stopped (in files of more than MAX_CHUNKS statements, runs of plain statements share one).
+Notebook chunks carry ``origin='cell N'`` with N counted from 1 over every cell of the
+notebook (markdown cells included, as a student counts them scrolling down), line numbers
+within that cell, and ``cell`` = the 0-based index of that cell in the notebook.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from worker.sandbox.api import SourceChunk
 MAX_SOURCE_CHARS = 1024 * 1024  # the code itself (a .py file, or a notebook's code cells)
 MAX_NOTEBOOK_CHARS = 16 * 1024 * 1024  # a notebook's JSON, outputs and images included
 MAX_CELLS = 200
+MAX_CHUNKS = 300  # beyond this, plain statements share chunks (see chunk_pieces)
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 class NotGradableError(ValueError):
@@ -77,23 +80,45 @@ def decode(source: str | bytes) -> str:
     return source.removeprefix("\ufeff")
 
 
-def parse_python(text: str, origin: str, cell: int | None = None) -> ParsedSource:
-    """Split Python ``text`` into one chunk per top-level statement.
+def parse_python(text: str, origin: str) -> ParsedSource:
+    """Parse a ``.py`` file's ``text`` into chunks (``origin`` names it in messages)."""
+    check_size(text)
+    if not text.strip():
+        raise NotGradableError("empty", "your file is empty: there is nothing to grade")
+    return chunk_pieces([parse_piece(text, origin)])
 
-    ``origin`` names the file or cell in messages; ``cell`` is the notebook cell index.
-    Statements sharing a line (``a = 1; b = 2``) stay in one chunk.
-    """
-    if cell is None:
-        check_size(text)
-        if not text.strip():
-            raise NotGradableError("empty", "your file is empty: there is nothing to grade")
+
+@dataclass(frozen=True)
+class CodePiece:
+    """One file or notebook cell, parsed (not run)."""
+
+    lines: list[str]
+    body: list[ast.stmt]
+    origin: str
+    cell: int | None = None
+
+
+def parse_piece(text: str, origin: str, cell: int | None = None) -> CodePiece:
+    """Parse ``text`` without running it; a SyntaxError becomes NotGradableError."""
     tree = compile_module(text, origin, cell)
-    lines = normalise_newlines(text).split("\n")
+    return CodePiece(normalise_newlines(text).split("\n"), tree.body, origin, cell)
+
+
+def chunk_pieces(pieces: list[CodePiece]) -> ParsedSource:
+    """Split pieces into one chunk per top-level statement (see statement_spans).
+
+    Beyond MAX_CHUNKS statements, runs of statements that define no function or class
+    share a chunk: the sandbox reports after every chunk, so thousands of tiny chunks (a
+    pasted table of numbers) would take longer than the import time limit.
+    """
+    group = sum(len(statement_spans(piece.body)) for piece in pieces) > MAX_CHUNKS
     chunks = []
-    for start, end in statement_spans(tree.body):
-        code = "\n".join(lines[start - 1 : end]) + "\n"
-        chunks.append(SourceChunk(code=code, origin=origin, first_line=start, cell=cell))
-    return ParsedSource(chunks=tuple(chunks), statements=tuple(tree.body))
+    for piece in pieces:
+        for start, end in statement_spans(piece.body, group):
+            code = "\n".join(piece.lines[start - 1 : end]) + "\n"
+            chunks.append(SourceChunk(code, piece.origin, first_line=start, cell=piece.cell))
+    statements = tuple(stmt for piece in pieces for stmt in piece.body)
+    return ParsedSource(chunks=tuple(chunks), statements=statements)
 
 
 def check_size(text: str) -> None:
@@ -129,18 +154,21 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def statement_spans(body: list[ast.stmt]) -> list[tuple[int, int]]:
-    """Return the 1-based (first, last) line of each top-level statement, decorators included.
+def statement_spans(body: list[ast.stmt], group: bool = False) -> list[tuple[int, int]]:
+    """Return the 1-based (first, last) lines of each chunk's statements, decorators included.
 
-    Statements that share a line are merged, since a chunk is made of whole lines.
+    Statements that share a line are merged, since a chunk is made of whole lines. With
+    ``group``, consecutive statements that are not a def or class are merged too.
     """
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, bool]] = []
     for stmt in body:
         decorators = getattr(stmt, "decorator_list", [])
         start = min([stmt.lineno] + [d.lineno for d in decorators])
         end = stmt.end_lineno or stmt.lineno
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        plain = not isinstance(stmt, DEFINITIONS)
+        if spans and (start <= spans[-1][1] or (group and plain and spans[-1][2])):
+            first, last, was_plain = spans[-1]
+            spans[-1] = (first, max(end, last), was_plain and plain)
         else:
-            spans.append((start, end))
-    return spans
+            spans.append((start, end, plain))
+    return [(first, last) for first, last, _ in spans]
