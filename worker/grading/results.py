@@ -73,7 +73,7 @@ def import_error(imported: ImportOutcome, chunks: Sequence[SourceChunk]) -> Grad
     where = stopped_at(imported, chunks)
     what = {
         "exception": "with an error",
-        "timeout": "because it took too long (an endless loop at top level?)",
+        "timeout": "because it took too long",
         "memory_limit": "because it ran out of memory",
         "crashed": "because the Python process crashed",
         "forbidden": "at a forbidden call",
