@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     heartbeat_ttl_s: float = Field(
         20.0, gt=0, description="A worker silent this long no longer counts for /readyz."
     )
+    gpu_memory_fraction: float = Field(
+        0.25, gt=0, le=1, description="Share of each GPU's memory one CUDA child may allocate."
+    )
+    gpu_memory_mb: int = Field(
+        0, ge=0, description="Absolute cap on one CUDA child's GPU memory, MiB; 0: none."
+    )
 
     # --- LMS integration (issue 5): signed webhooks and grade callbacks ---------------------
     public_url: str | None = Field(

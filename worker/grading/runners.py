@@ -9,9 +9,14 @@ from __future__ import annotations
 import atexit
 import threading
 from functools import cache
+from typing import TYPE_CHECKING
 
 from reference.pack import Device, Runtime
 from worker.sandbox.api import SandboxRequest, SandboxRunner
+
+if TYPE_CHECKING:
+    from autograder.settings import Settings
+    from worker.sandbox.nvidia import CudaLimits
 
 
 def new_runner() -> SandboxRunner:
@@ -19,7 +24,15 @@ def new_runner() -> SandboxRunner:
     from autograder.settings import Settings
     from worker.sandbox import factory  # starts nothing until its first run
 
-    return factory.make_runner(mode=Settings().sandbox)
+    settings = Settings()
+    return factory.make_runner(mode=settings.sandbox, cuda=cuda_limits(settings))
+
+
+def cuda_limits(settings: Settings) -> CudaLimits:
+    """The GPU memory caps of CUDA children (AUTOGRADER_GPU_MEMORY_FRACTION / _MB)."""
+    from worker.sandbox.nvidia import CudaLimits
+
+    return CudaLimits(settings.gpu_memory_fraction, settings.gpu_memory_mb)
 
 
 @cache
@@ -48,7 +61,9 @@ def settle(runner: SandboxRunner, warming: threading.Thread) -> SandboxRunner:
     warming.join()
     from autograder.settings import Settings
 
-    if Settings().sandbox == "auto":
+    settings = Settings()
+    if settings.sandbox == "auto":
+        runner.cuda = cuda_limits(settings)  # children forked from now on get these caps
         return runner
     runner.close()
     return new_runner()
@@ -76,13 +91,11 @@ def start_warming(runner: SandboxRunner, runtime: Runtime, device: Device) -> th
 def device_problem(device: Device) -> str | None:
     """Return why this machine cannot grade on ``device``, or None if it can.
 
-    Only 'cuda' can be missing. torch is imported for it (the zygote, not this process,
-    runs the student's tensors; this process never forks one without exec).
+    Only 'cuda' can be missing. Asked without initialising CUDA in this process (see
+    worker.gpu.cuda_problem): only the sandbox's children ever make a CUDA context.
     """
     if device != "cuda":
         return None
-    import torch
+    from worker.gpu import cuda_problem
 
-    if not torch.cuda.is_available():
-        return "this machine has no CUDA device (torch.cuda.is_available() is False)"
-    return None
+    return cuda_problem()

@@ -12,13 +12,14 @@ The environment is empty but for a few fixed variables.
 from __future__ import annotations
 
 import ctypes.util
-import glob
 import importlib.util
 import os
 import shutil
 import sys
 import sysconfig
 from pathlib import Path
+
+from . import nvidia
 
 HERE = Path(__file__).resolve().parent
 SYSTEM_TREES = ("/usr/lib", "/usr/lib64")  # shared libraries, bound read-only
@@ -34,10 +35,20 @@ CHILD_MODULES = (
     "confine",
     "landlock",
     "syscalls",
+    "cuda",
 )
 RUNTIME_PACKAGES = {
     "numpy": ("numpy", "scipy", "pyseccomp"),
-    "torch": ("numpy", "torch", "torchgen", "functorch", "typing_extensions", "pyseccomp"),
+    # nvidia: the CUDA runtime libraries of a CUDA build of torch (pip's nvidia-* packages)
+    "torch": (
+        "numpy",
+        "torch",
+        "torchgen",
+        "functorch",
+        "typing_extensions",
+        "pyseccomp",
+        "nvidia",
+    ),
 }
 ZYGOTE_ENV = {
     "PATH": "/usr/bin:/bin",
@@ -75,7 +86,7 @@ def zygote_argv(
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     args += ["--as-pid-1"]  # no bwrap init whose /proc/1/cmdline names host paths
     args += ["--hostname", "sandbox", "--cap-drop", "ALL"]
-    for key, value in ZYGOTE_ENV.items():
+    for key, value in (ZYGOTE_ENV | nvidia.zygote_env(device, nvidia.DRIVER_DIR)).items():
         args += ["--setenv", key, value]
     args += _system_libraries() + _interpreter(python)
     for name in RUNTIME_PACKAGES[runtime]:
@@ -91,18 +102,13 @@ def zygote_argv(
 
 
 def gpu_devices(device: str) -> list[str]:
-    """GPU hook: bind /dev/nvidia* only for CUDA zygotes (children open them read-write)."""
-    if device != "cuda":
-        return []
-    args = []
-    for path in gpu_device_paths():
-        args += ["--dev-bind", path, path]
-    return args
+    """GPU hook: the NVIDIA nodes and driver libraries, for CUDA zygotes only (see nvidia)."""
+    return nvidia.bwrap_args(device)
 
 
 def gpu_device_paths() -> list[str]:
     """The NVIDIA device nodes of this machine (none on a CPU worker)."""
-    return sorted(glob.glob("/dev/nvidia*"))
+    return nvidia.device_nodes()
 
 
 def _system_libraries() -> list[str]:

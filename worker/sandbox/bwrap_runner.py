@@ -22,8 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from worker.gpu import LeakCheck
+
 from . import bwrap, cgroup, landlock
 from .api import SandboxRequest
+from .nvidia import CudaLimits
 from .runner import ZygoteRunner
 from .zygote_client import Zygote
 
@@ -41,8 +44,10 @@ class BwrapRunner(ZygoteRunner):
         scratch_mb: int = 64,
         cgroup_memory_mb: int = 4096,
         cgroup_pids: int = 512,
+        cuda: CudaLimits | None = None,
+        gpu_check: LeakCheck | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(cuda, gpu_check)
         self._bwrap = bwrap_path or bwrap.find_bwrap()
         self._scratch_bytes = scratch_mb * 2**20
         self.uid = dedicated_uid()

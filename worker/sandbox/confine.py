@@ -32,15 +32,28 @@ def confine(config: dict, scratch: str) -> None:
     """Apply the confinement ``config`` asks for to this process.
 
     ``config``: ``rlimits`` (see :func:`apply_rlimits`), ``hardened`` (no_new_privs,
-    Landlock with ``scratch`` writable, seccomp), ``devices`` (GPU device nodes).
+    Landlock with ``scratch`` writable, seccomp), ``devices`` (GPU device nodes),
+    ``cuda`` (this child's CUDA context and its caps, see :mod:`.cuda`).
+
+    With ``cuda``, CUDA starts after Landlock (the driver's threads inherit the domain)
+    and before the address-space limit (counted from after the driver's reservation) and
+    seccomp (synchronised onto every thread).
     """
-    apply_rlimits(config.get("rlimits", {}))
-    if not config.get("hardened"):
-        return
-    set_dumpable(False)
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    landlock.restrict((scratch,), devices=tuple(config.get("devices", ())))
-    syscalls.install()
+    limits = dict(config.get("rlimits", {}))
+    memory = {"memory_bytes": limits.pop("memory_bytes")} if "memory_bytes" in limits else {}
+    apply_rlimits(limits)
+    hardened, gpu = bool(config.get("hardened")), config.get("cuda")
+    if hardened:
+        set_dumpable(False)
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        landlock.restrict((scratch,), devices=tuple(config.get("devices", ())))
+    if gpu is not None:
+        from . import cuda
+
+        cuda.initialise(gpu)
+    apply_rlimits(memory)
+    if hardened:
+        syscalls.install(all_threads=gpu is not None)
 
 
 def set_dumpable(flag: bool) -> None:

@@ -5,31 +5,33 @@ from __future__ import annotations
 from typing import Literal
 
 from .api import SandboxInfrastructureError, SandboxRunner
+from .nvidia import CudaLimits
 from .process_runner import ProcessRunner
 
 Mode = Literal["auto", "bwrap", "process"]
 
 
-def make_runner(mode: Mode = "auto") -> SandboxRunner:
+def make_runner(mode: Mode = "auto", cuda: CudaLimits | None = None) -> SandboxRunner:
     """Return a runner: 'bwrap' (hardened), 'process' (child process only) or 'auto'.
 
     'auto' picks 'bwrap' when bubblewrap, user namespaces, Landlock and seccomp all work
     here, and falls back to 'process' otherwise. 'bwrap' raises
-    SandboxInfrastructureError if the machine cannot run it.
+    SandboxInfrastructureError if the machine cannot run it. ``cuda``: the GPU memory
+    caps of CUDA children (CudaLimits' defaults when None).
     """
     if mode == "process":
-        return ProcessRunner()
+        return ProcessRunner(cuda=cuda)
     if mode in ("bwrap", "auto"):
         try:
             from .bwrap_runner import BwrapRunner
         except ImportError as e:
             if mode == "bwrap":
                 raise SandboxInfrastructureError("the hardened runner is not available") from e
-            return ProcessRunner()
+            return ProcessRunner(cuda=cuda)
         problem = BwrapRunner.unsupported_reason()
         if problem is None:
-            return BwrapRunner()
+            return BwrapRunner(cuda=cuda)
         if mode == "bwrap":
             raise SandboxInfrastructureError(f"the hardened sandbox cannot run here: {problem}")
-        return ProcessRunner()
+        return ProcessRunner(cuda=cuda)
     raise ValueError(f"unknown sandbox mode {mode!r}; expected 'auto', 'bwrap' or 'process'")

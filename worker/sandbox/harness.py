@@ -201,12 +201,14 @@ def _import_status(error: BaseException) -> str:
 
 
 def out_of_memory(error: BaseException) -> bool:
-    """MemoryError, or torch's allocator failing (a RuntimeError) under RLIMIT_AS."""
+    """MemoryError, or torch's allocator failing (a RuntimeError) under RLIMIT_AS or past
+    the child's CUDA memory cap (torch.OutOfMemoryError: 'CUDA out of memory')."""
     if isinstance(error, MemoryError):
         return True
     if not isinstance(error, RuntimeError):
         return False
-    return "can't allocate memory" in capture.exception_line(error)
+    line = capture.exception_line(error)
+    return "can't allocate memory" in line or "CUDA out of memory" in line
 
 
 def _unsupported_text(function: str, error: values.UnsupportedValueError) -> str:

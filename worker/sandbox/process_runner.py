@@ -10,6 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from worker.gpu import LeakCheck
+
+from . import nvidia
+from .nvidia import CudaLimits
 from .runner import ZygoteRunner
 from .zygote_client import Zygote
 
@@ -26,8 +30,13 @@ def child_env() -> dict[str, str]:
 class ProcessRunner(ZygoteRunner):
     """Runs requests in forked children of one warm zygote per (runtime, device)."""
 
-    def __init__(self, python: str = sys.executable) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        python: str = sys.executable,
+        cuda: CudaLimits | None = None,
+        gpu_check: LeakCheck | None = None,
+    ) -> None:
+        super().__init__(cuda, gpu_check)
         self._python = python
 
     def make_zygote(self, runtime: str, device: str) -> Zygote:
@@ -35,4 +44,4 @@ class ProcessRunner(ZygoteRunner):
             zygote = ["--runtime", runtime, "--control-fd", str(control_fd)]
             return [self._python, "-I", "-c", BOOT, PACKAGE_PARENT, *zygote]
 
-        return Zygote(command, child_env())
+        return Zygote(command, child_env() | nvidia.zygote_env(device, None))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from worker.gpu import LeakCheck
+
 from .api import Limits, SandboxReport, SandboxRequest
+from .nvidia import CudaLimits
 from .session import Session
 from .zygote_client import Zygote, ZygoteCommand
 
@@ -25,16 +28,28 @@ def spawn_config(limits: Limits, confine: dict | None = None) -> dict:
 
 
 class ZygoteRunner:
-    """A SandboxRunner over warm zygotes; subclasses say how to start one and confine."""
+    """A SandboxRunner over warm zygotes; subclasses say how to start one and confine.
 
-    def __init__(self) -> None:
+    CUDA requests also get ``cuda`` (each child's GPU memory caps) and, after the run,
+    ``gpu_check`` (no process of ours may still hold GPU memory; if one does, the CUDA
+    zygote and all its children are stopped, and the next request starts a fresh one).
+    """
+
+    def __init__(self, cuda: CudaLimits | None = None, gpu_check: LeakCheck | None = None):
         self._zygotes: dict[tuple[str, str], Zygote] = {}
+        self.cuda = cuda or CudaLimits()
+        self.gpu_check = gpu_check or LeakCheck()
 
     def run(self, request: SandboxRequest) -> SandboxReport:
         """Run one submission (see SandboxRunner.run)."""
         zygote = self.zygote(request.runtime, request.device)
-        spawn = spawn_config(request.limits, self.confinement(request))
-        return Session(zygote, request, spawn).run()
+        confine = self.confinement(request)
+        if request.device == "cuda":
+            confine["cuda"] = self.cuda.config()
+        report = Session(zygote, request, spawn_config(request.limits, confine)).run()
+        if request.device == "cuda" and self.gpu_check.check():
+            self._zygotes.pop((request.runtime, request.device)).stop()
+        return report
 
     def zygote(self, runtime: str, device: str) -> Zygote:
         """The warm zygote for (runtime, device), started on first use or after it died."""

@@ -43,13 +43,20 @@ def load_library(path: str | None) -> None:
         ctypes.util.find_library = original
 
 
-def install(pid: int | None = None) -> None:
-    """Build and load the filter for this process (``pid``: this process, as seen here)."""
+def install(pid: int | None = None, all_threads: bool = False) -> None:
+    """Build and load the filter for this process (``pid``: this process, as seen here).
+
+    ``all_threads`` loads it onto every thread (TSYNC), e.g. the CUDA driver's helper
+    threads, which exist before the filter; without it only this thread and threads it
+    starts later are filtered.
+    """
     import pyseccomp as sc
 
     pid = os.getpid() if pid is None else pid
     deny = sc.ERRNO(errno.EPERM)
     rules = sc.SyscallFilter(defaction=sc.ALLOW)
+    if all_threads:
+        rules.set_attr(sc.Attr.CTL_TSYNC, 1)
     for name in DENIED:
         rules.add_rule(deny, name)
     rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
