@@ -5,7 +5,8 @@
 'all' (it scores 0) or 'some' (it keeps the cases the bug does not touch, such as N = 1
 for a sum instead of a mean); ``diagnosis`` and ``message`` (a substring), when given,
 must appear together on one of its failed tests. Every function not listed must get full
-marks, so a file loses exactly the points of the functions it breaks.
+marks, so a file loses exactly the points of the functions it breaks. ``broken_on_cuda``,
+where given, replaces ``broken`` when the file is graded on CUDA (a device bug).
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def assert_as_manifest_says(name: str, result: GradingResult) -> None:
     if result.status == GradingStatus.NOT_GRADABLE:
         assert result.score == 0 and result.error is not None
         return
-    broken = entry["broken"]
+    broken = (
+        entry.get("broken_on_cuda", entry["broken"]) if result.device == "cuda" else entry["broken"]
+    )
     for function, tests in by_function(result).items():
         score = sum(t.score for t in tests)
         full = sum(t.max_score for t in tests)

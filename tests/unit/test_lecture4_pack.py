@@ -202,7 +202,8 @@ def test_torch_results_on_the_wrong_device_fail_on_cuda_and_pass_when_on_cuda() 
         if case.function in ("lr_schedule", "train_sgd") or case.probe.kind == "grad":
             continue
         on_cpu = run(case, getattr(ref, case.function), "torch", device="cpu")
-        assert not on_cpu.passed and "expected cuda" in on_cpu.message, case.name
+        assert not on_cpu.passed and on_cpu.diagnosis == "wrong_device", case.name
+        assert "on cpu, but the inputs were on cuda: create new tensors" in on_cpu.message
         assert run(case, getattr(ref, case.function), "torch", device="cuda:0").passed
 
 

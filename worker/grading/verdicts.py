@@ -1,14 +1,16 @@
 """Turn what the sandbox observed for one case into a Verdict a student can act on.
 
-Order of judgement: forbidden (static or at run time) -> not defined -> exception ->
-timeout / memory / crash / unreadable result -> argument changed in place -> the case's own
-check (which computes the expected value here, in the trusted parent).
+Order of judgement: forbidden (static or at run time) -> not defined -> exception (torch
+tensors on two devices get their own advice) -> timeout / memory / crash / unreadable
+result -> argument changed in place -> the case's own check (which computes the expected
+value here, in the trusted parent).
 """
 
 from __future__ import annotations
 
 import difflib
 
+from reference import devices
 from reference.pack import Observation, Pack, Verdict
 from worker.grading.plan import PlannedCase, time_limit
 from worker.sandbox.api import ImportOutcome
@@ -40,6 +42,8 @@ def judge(
     if observation.status == "missing":
         return missing_verdict(fn, imported, stopped_at)
     if observation.status == "exception":
+        if pack.runtime == "torch" and devices.is_mixing_error(first_error_line(observation.error)):
+            return wrong_device_verdict(fn, observation.error, planned.inputs)
         return exception_verdict(fn, observation.error)
     if observation.status != "ok":
         return failure_verdict(fn, observation, time_limit(pack, planned.case))
@@ -81,6 +85,12 @@ def exception_verdict(fn: str, error: str) -> Verdict:
             False, f"{fn} is not implemented yet (it raises NotImplementedError)", "not_implemented"
         )
     return Verdict(False, f"{fn} raised an exception:\n{cap_traceback(error)}", "exception")
+
+
+def wrong_device_verdict(fn: str, error: str, inputs: dict) -> Verdict:
+    """Fail a call that mixed tensors on two devices, naming the fix and showing where."""
+    message = devices.mixing_message(fn, first_error_line(error), inputs)
+    return Verdict(False, f"{message}\n{cap_traceback(error)}", devices.DIAGNOSIS)
 
 
 def failure_verdict(fn: str, observation: Observation, limit_s: float) -> Verdict:

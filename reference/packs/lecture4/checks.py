@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from reference import devices
 from reference import kernels_numpy as ref
 from reference.compare import Comparison, Expect, a_type, compare
 from reference.pack import (
@@ -22,6 +23,7 @@ from reference.pack import (
     Observation,
     Runtime,
     TensorArg,
+    TensorValue,
     Tolerance,
     Verdict,
 )
@@ -147,6 +149,26 @@ def verdict(
     return Verdict(False, found.message, found.bug)
 
 
+def device_verdict(
+    function: str, outputs: tuple[Any, ...], inputs: Inputs, binding: Binding
+) -> Verdict | None:
+    """Fail a torch result that came back on another device than the inputs were on.
+
+    Checked before every other layer: a tensor made without ``device=`` also has torch's
+    default dtype, and "put it on the inputs' device" is the fix that explains both.
+    train_sgd's losses may be any sequence of numbers, so their device is free.
+    """
+    if binding.runtime != "torch" or not any(isinstance(v, TensorArg) for v in inputs.values()):
+        return None
+    for (label, _), got in zip(OUTPUTS[function], outputs, strict=True):
+        if label == "losses" or not isinstance(got, TensorValue):
+            continue
+        if devices.device_type(got.device) != binding.device:
+            message = devices.returned_message(function, label, got.device, binding.device, inputs)
+            return Verdict(False, message, devices.DIAGNOSIS)
+    return None
+
+
 def value_check(name: str, function: str, binding: Binding, reveal: bool) -> Check:
     """A check comparing every output with the NumPy reference's, then diagnosing."""
 
@@ -156,6 +178,9 @@ def value_check(name: str, function: str, binding: Binding, reveal: bool) -> Che
         outputs, why = split(function, observation.value)
         if outputs is None:
             return Verdict(False, why)
+        wrong_device = device_verdict(function, outputs, inputs, binding)
+        if wrong_device is not None:
+            return wrong_device
         expects = expectations(function, plain, binding)
         results = [
             compare(got, want, expect, reveal=reveal)

@@ -18,7 +18,14 @@ import numpy as np
 from reference import kernels_numpy as ref
 from reference.compare import Comparison, a_type, compare, compare_form
 from reference.pack import Check, Inputs, Observation, TensorValue, Tolerance, Verdict
-from reference.packs.lecture4.checks import Binding, cached, expectations, plain_inputs, split
+from reference.packs.lecture4.checks import (
+    Binding,
+    cached,
+    device_verdict,
+    expectations,
+    plain_inputs,
+    split,
+)
 from reference.packs.lecture4.inputs import as_float64
 
 # Rounding differences grow over the iterations of training: widen the pack's tolerance.
@@ -67,6 +74,9 @@ def exact_check(name: str, binding: Binding, reveal: bool) -> Check:
         outputs, why = split("train_sgd", observation.value)
         if outputs is None:
             return Verdict(False, why)
+        wrong_device = device_verdict("train_sgd", outputs, inputs, binding)
+        if wrong_device is not None:
+            return wrong_device
         W, b, losses = cached(name, lambda: ref.train_sgd(**as_float64(plain)))
         expects = [
             replace(e, tolerance=_slack(e.tolerance))
@@ -105,6 +115,9 @@ def behaviour_check(name: str, binding: Binding, reveal: bool) -> Check:
         outputs, why = split("train_sgd", observation.value)
         if outputs is None:
             return Verdict(False, why)
+        wrong_device = device_verdict("train_sgd", outputs, inputs, binding)
+        if wrong_device is not None:
+            return wrong_device
         expects = expectations("train_sgd", plain, binding)
         k, d = plain["num_classes"], plain["X"].shape[1]
         results = [
