@@ -6,9 +6,9 @@ import redis
 from flask import Blueprint, Response
 
 from autograder.heartbeats import live_workers
-from autograder.records import QUEUES
+from autograder.records import KEYS, QUEUES
 from service.context import services
-from service.models import Health, Readiness
+from service.models import Health, QueueState, Readiness
 from service.openapi import operation
 from service.responses import json_response
 
@@ -23,16 +23,26 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 @operation(
-    "Ready to grade: Redis answers and a worker consumes the cpu queue",
+    "Ready to grade: Redis answers and a worker consumes the cpu queue; per queue, its "
+    "workers and waiting tasks",
     responses={200: Readiness, 503: Readiness},
     public=True,
     tags=("health",),
 )
 def readyz() -> Response:
+    client = services().redis
     try:
-        workers = live_workers(services().redis)
+        workers = live_workers(client)
+        queues = {queue: queue_state(client, queue, workers[queue]) for queue in QUEUES}
     except (redis.ConnectionError, redis.TimeoutError):
         body = Readiness(ready=False, redis=False, workers={q: 0 for q in QUEUES})
         return json_response(body, 503)
     ready = workers["cpu"] > 0
-    return json_response(Readiness(ready=ready, redis=True, workers=workers), 200 if ready else 503)
+    body = Readiness(ready=ready, redis=True, workers=workers, queues=queues)
+    return json_response(body, 200 if ready else 503)
+
+
+def queue_state(client: redis.Redis, queue: str, workers: int) -> QueueState:
+    """How many workers consume ``queue`` and how many tasks wait in it (kombu's lists)."""
+    waiting = sum(client.llen(key) for key in KEYS.broker_queue_lists(queue))
+    return QueueState(workers=workers, waiting=waiting, stalled=waiting > 0 and workers == 0)

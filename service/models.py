@@ -168,9 +168,23 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class QueueState(BaseModel):
+    """One queue: who consumes it and what waits in it."""
+
+    workers: int = Field(description="Live workers consuming this queue.")
+    waiting: int = Field(description="Tasks waiting in it, not yet taken by a worker.")
+    stalled: bool = Field(
+        description="Tasks wait and no worker consumes it (e.g. cuda jobs, no GPU worker): "
+        "they stay queued until one starts, never graded elsewhere."
+    )
+
+
 class Readiness(BaseModel):
     """Ready when Redis answers and at least one worker consumes the cpu queue."""
 
     ready: bool
     redis: bool
     workers: dict[str, int] = Field(description="Live workers per queue ('cpu', 'gpu').")
+    queues: dict[str, QueueState] = Field(
+        default_factory=dict, description="Per queue: workers, waiting tasks, stalled."
+    )

@@ -93,13 +93,16 @@ def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.05)
     return value
 
 
-def start_worker(redis_url: str, log_path: Path, name: str, **env: str) -> subprocess.Popen:
-    """Start ``autograder worker`` on ``redis_url`` and return once it heart-beats."""
+def start_worker(
+    redis_url: str, log_path: Path, name: str, queues: str = "cpu,gpu", **env: str
+) -> subprocess.Popen:
+    """Start ``autograder worker`` on ``redis_url`` (consuming ``queues``) and return once
+    it heart-beats."""
     child_env = {**os.environ, "AUTOGRADER_REDIS_URL": redis_url}
     child_env |= {"AUTOGRADER_HEARTBEAT_INTERVAL_S": "0.5", "AUTOGRADER_HEARTBEAT_TTL_S": "3"}
     child_env |= {"AUTOGRADER_LOCK_TTL_S": "2"}  # a killed grader's lock frees fast
     child_env |= env
-    argv = [sys.executable, "-m", "autograder.cli", "worker", "--queues", "cpu,gpu"]
+    argv = [sys.executable, "-m", "autograder.cli", "worker", "--queues", queues]
     argv += ["--concurrency", "2", "--name", name, "--loglevel", "WARNING"]
     log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it)
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=child_env)

@@ -30,7 +30,13 @@ def test_readyz_is_503_without_a_cpu_worker(make_settings, fresh_redis):
     client = create_app(make_settings(redis_url=fresh_redis.url)).test_client()
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.get_json() == {"ready": False, "redis": True, "workers": {"cpu": 0, "gpu": 0}}
+    idle = {"workers": 0, "waiting": 0, "stalled": False}
+    assert response.get_json() == {
+        "ready": False,
+        "redis": True,
+        "workers": {"cpu": 0, "gpu": 0},
+        "queues": {"cpu": idle, "gpu": idle},
+    }
 
 
 def test_a_stopped_heartbeat_withdraws_the_worker(fresh_redis):
