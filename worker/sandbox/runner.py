@@ -43,13 +43,17 @@ class ZygoteRunner:
     def run(self, request: SandboxRequest) -> SandboxReport:
         """Run one submission (see SandboxRunner.run)."""
         zygote = self.zygote(request.runtime, request.device)
-        confine = self.confinement(request)
-        if request.device == "cuda":
-            confine["cuda"] = self.cuda.config()
-        report = Session(zygote, request, spawn_config(request.limits, confine)).run()
+        report = Session(zygote, request, self.child_config(request)).run()
         if request.device == "cuda" and self.gpu_check.check():
             self._zygotes.pop((request.runtime, request.device)).stop()
         return report
+
+    def child_config(self, request: SandboxRequest) -> dict:
+        """The spawn request of each child of ``request``: limits and confinement."""
+        confine = self.confinement(request)
+        if request.device == "cuda":
+            confine["cuda"] = self.cuda.config()
+        return spawn_config(request.limits, confine)
 
     def zygote(self, runtime: str, device: str) -> Zygote:
         """The warm zygote for (runtime, device), started on first use or after it died."""
