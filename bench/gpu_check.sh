@@ -14,7 +14,8 @@
 # this one run (bench/gpu_latency.py). Writes steps.tsv, env.txt, pytest.log,
 # grade_*.json, latency.json and summary.md under $OUT (a temporary folder if unset) and
 # prints the summary. Each step has its own time limit; all of them together stay under
-# 8 minutes. Exit status: 0 only if every step passed.
+# 8 minutes. Exit status: 0 only if every step passed. GPU_CHECK_WARM / GPU_CHECK_FRESH
+# change the latency counts (20 / 5), PYTHON the interpreter (python3).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 device=cuda
@@ -99,8 +100,8 @@ step environment 60 environment
 step gpu-tests 180 gpu_tests
 step grade-correct 60 grade torch_correct.py
 step grade-cpu-tensors 60 grade torch_cpu_tensors.py
-step latency 200 "$python" -m bench.gpu_latency --device "$device" --warm 20 --fresh 5 \
-    --json "$out/latency.json"
+step latency 200 "$python" -m bench.gpu_latency --device "$device" \
+    --warm "${GPU_CHECK_WARM:-20}" --fresh "${GPU_CHECK_FRESH:-5}" --json "$out/latency.json"
 "$python" -m bench.gpu_summary "$out"
 echo "(files in $out)"
 exit "$failed"
