@@ -35,7 +35,8 @@ class Cluster:
         )
         from service import create_app
 
-        self.api = create_app(settings).test_client()
+        self.app = create_app(settings)
+        self.api = self.app.test_client()
 
     def start_worker(self, concurrency: int = 2, **env: str) -> Worker:
         """Start one more worker on this cluster's Redis (its log in the test's folder)."""
@@ -94,6 +95,9 @@ class Cluster:
         for worker in self.workers:
             worker.stop()
         self.redis.stop()
+        services = self.app.extensions["autograder"]
+        services.redis.close()
+        services.queue.celery.close()
 
 
 class Publications:
@@ -101,7 +105,8 @@ class Publications:
 
     def __init__(self, url: str) -> None:
         self.counts: Counter[str] = Counter()
-        self._pubsub = redis.Redis.from_url(url, decode_responses=True).pubsub()
+        self._client = redis.Redis.from_url(url, decode_responses=True)
+        self._pubsub = self._client.pubsub()
         self._pubsub.psubscribe(KEYS.finished_channel("*"))
         self._prefix = KEYS.finished_channel("")
         self._stop = threading.Event()
@@ -122,6 +127,7 @@ class Publications:
         self._stop.set()
         self._thread.join()
         self._pubsub.close()
+        self._client.close()
 
 
 @pytest.fixture

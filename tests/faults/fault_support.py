@@ -38,9 +38,9 @@ _TASK_LINE = re.compile(r"Task autograder\.grade\[([^\]]+)\] succeeded in [0-9.e
 WORKER_ENV = {
     "AUTOGRADER_HEARTBEAT_INTERVAL_S": "0.5",
     "AUTOGRADER_HEARTBEAT_TTL_S": "3",
-    "AUTOGRADER_TASK_SOFT_TIME_LIMIT_S": "12",
-    "AUTOGRADER_TASK_TIME_LIMIT_S": "15",
-    "AUTOGRADER_VISIBILITY_TIMEOUT_S": "30",
+    "AUTOGRADER_TASK_SOFT_TIME_LIMIT_S": "8",
+    "AUTOGRADER_TASK_TIME_LIMIT_S": "10",
+    "AUTOGRADER_VISIBILITY_TIMEOUT_S": "20",
     "AUTOGRADER_RETRY_BACKOFF_S": "0.5",
     "AUTOGRADER_RETRY_BACKOFF_MAX_S": "2",
 }
@@ -61,6 +61,7 @@ class Redis:
     def __init__(self, directory: Path) -> None:
         self.directory, self.port = directory, free_port()
         self.process: subprocess.Popen | None = None
+        self._client: redis.Redis | None = None
         directory.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -68,7 +69,10 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        return connect(self.url, timeout_s=2)
+        """This test's one client (it reconnects by itself after a restart)."""
+        if self._client is None:
+            self._client = connect(self.url, timeout_s=2)
+        return self._client
 
     def start(self) -> Redis:
         argv = [REDIS_SERVER_PATH, "--port", str(self.port), "--bind", "127.0.0.1"]
@@ -91,6 +95,8 @@ class Redis:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(30)
+        if self._client is not None:
+            self._client.close()
 
 
 class Worker:
@@ -119,7 +125,10 @@ class Worker:
                 raise RuntimeError(f"the worker exited ({self.process.returncode}); see log")
             return live_workers(client)["cpu"] > 0 and bool(client.hlen(KEYS.catalog))
 
-        wait_until(ready, START_TIMEOUT_S, "the worker's heartbeat and catalog", 0.2)
+        try:
+            wait_until(ready, START_TIMEOUT_S, "the worker's heartbeat and catalog", 0.2)
+        finally:
+            client.close()
         return self
 
     def pool_pids(self) -> list[int]:
