@@ -1,12 +1,14 @@
 """Drive a running compose stack through its public API, as scripts/docker-e2e.sh does.
 
     python3 docker/e2e_flow.py --url http://127.0.0.1:8000 --key ADMIN_KEY \\
-        [--burst 30] [--kill CONTAINER]
+        [--solution FILE] [--burst 30] [--kill CONTAINER]
 
 1. wait for GET /readyz to answer 200 (Redis up, a worker consuming);
-2. fetch the lecture4-numpy starter file, submit it, long-poll until it is graded;
-3. submit a burst, ``docker kill`` one worker container while the burst is being graded,
-   and check that every submission still ends graded (acks_late redelivery).
+2. fetch the lecture4-numpy starter file, submit it, long-poll until it is graded; submit
+   a correct solution (``--solution``) and check it gets full marks;
+3. submit a burst (starter and solution in turn), ``docker kill`` one worker container while
+   it is being graded, and check that every submission still ends graded with the score it
+   should have (acks_late redelivery).
 
 Standard library only, so any python3 runs it. Exits non-zero, saying why, on any failure.
 """
@@ -20,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 ASSIGNMENT = "lecture4-numpy"
 FINAL = {"graded", "not_gradable", "failed"}
@@ -90,30 +93,43 @@ def wait_final(api: Api, submission_id: str, deadline: float) -> dict:
             return record
 
 
-def check_graded(record: dict) -> None:
-    """Raise FlowError unless ``record`` was graded with a real result (not failed)."""
+def check_graded(record: dict, full_marks: bool = False) -> None:
+    """Raise FlowError unless ``record`` was graded (not failed), with full marks if asked."""
     result = record.get("result") or {}
     if record["status"] != "graded" or result.get("max_score", 0) <= 0:
         error = result.get("error") or result.get("errors") or result
         raise FlowError(f"submission {record['id']} ended {record['status']!r}: {error}")
+    if full_marks and result["score"] != result["max_score"]:
+        score = f"{result['score']}/{result['max_score']}"
+        raise FlowError(f"submission {record['id']}: a correct solution scored {score}")
 
 
-def starter_flow(api: Api, timeout_s: float) -> str:
-    """Submit the starter file and check it is graded; return the starter's text."""
+def graded_flow(api: Api, solution: str | None, timeout_s: float) -> list[tuple[str, bool]]:
+    """Submit the starter (and a solution) one by one and check their grades.
+
+    Returns the (source, expect full marks) pairs that were checked, for the burst.
+    """
     status, starter = api.call("GET", f"/api/v1/assignments/{ASSIGNMENT}/starter?format=py")
     if status != 200 or not isinstance(starter, str) or "def " not in starter:
         raise FlowError(f"starter file: HTTP {status}: {str(starter)[:200]}")
-    record = wait_final(api, submit(api, starter, "e2e-starter"), time.monotonic() + timeout_s)
-    check_graded(record)
-    result = record["result"]
-    print(f"starter graded: score {result['score']}/{result['max_score']}")
-    return starter
+    sources = [(starter, False)] + ([(solution, True)] if solution else [])
+    for source, full_marks in sources:
+        deadline = time.monotonic() + timeout_s
+        record = wait_final(api, submit(api, source, "e2e-single"), deadline)
+        check_graded(record, full_marks)
+        result = record["result"]
+        kind = "solution" if full_marks else "starter"
+        print(f"{kind} graded: score {result['score']}/{result['max_score']}")
+    return sources
 
 
-def burst_flow(api: Api, source: str, count: int, kill: str | None, timeout_s: float) -> None:
-    """Submit ``count`` copies, kill container ``kill`` mid-burst, check all get graded."""
+def burst_flow(
+    api: Api, sources: list[tuple[str, bool]], count: int, kill: str | None, timeout_s: float
+) -> None:
+    """Submit ``count`` files, kill container ``kill`` mid-burst, check all are graded."""
     # One student id per submission: the per-student rate limit is not what is tested here.
-    ids = [submit(api, source, f"e2e-burst-{n}") for n in range(count)]
+    sent = [sources[n % len(sources)] for n in range(count)]
+    ids = [submit(api, source, f"e2e-burst-{n}") for n, (source, _) in enumerate(sent)]
     print(f"burst: {count} submitted")
     if kill:
         _wait_until_grading(api, ids, timeout_s=60)
@@ -121,10 +137,10 @@ def burst_flow(api: Api, source: str, count: int, kill: str | None, timeout_s: f
         print(f"burst: killed worker container {kill[:12]} while grading")
     deadline = time.monotonic() + timeout_s
     records = [wait_final(api, submission_id, deadline) for submission_id in ids]
-    for record in records:
-        check_graded(record)
+    for record, (_, full_marks) in zip(records, sent, strict=True):
+        check_graded(record, full_marks)
     attempts = sum(record.get("attempts", 1) for record in records)
-    print(f"burst: all {count} graded ({attempts} grading attempts in all)")
+    print(f"burst: all {count} graded as expected ({attempts} grading attempts in all)")
 
 
 def _wait_until_grading(api: Api, ids: list[str], timeout_s: float) -> None:
@@ -144,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--key", required=True, help="an admin API key")
+    parser.add_argument("--solution", type=Path, help="a correct solution: must score full")
     parser.add_argument("--burst", type=int, default=30)
     parser.add_argument("--kill", help="a worker container to docker-kill mid-burst")
     parser.add_argument("--timeout", type=float, default=240, help="seconds per phase")
@@ -153,10 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         print(f"ready: {wait_ready(api, args.timeout)} ({time.monotonic() - started:.0f}s)")
         started = time.monotonic()
-        source = starter_flow(api, args.timeout)
-        print(f"starter flow: {time.monotonic() - started:.0f}s")
+        solution = args.solution.read_text() if args.solution else None
+        sources = graded_flow(api, solution, args.timeout)
+        print(f"graded one by one: {time.monotonic() - started:.0f}s")
         started = time.monotonic()
-        burst_flow(api, source, args.burst, args.kill, args.timeout)
+        burst_flow(api, sources, args.burst, args.kill, args.timeout)
         print(f"burst flow: {time.monotonic() - started:.0f}s")
     except FlowError as exc:
         print(f"e2e flow failed: {exc}", file=sys.stderr)

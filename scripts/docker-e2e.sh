@@ -8,8 +8,9 @@
 #   5. the sandbox inside a worker container: the starter file is graded in bwrap with the
 #      worker's privileges, and bwrap is refused with Docker's defaults (so the relaxation
 #      is both sufficient and needed);
-#   6. `up` with 2 workers, then docker/e2e_flow.py: the starter file through the API, graded;
-#      a burst with one worker container killed mid-way, every submission still graded;
+#   6. `up` with 2 workers, then docker/e2e_flow.py: the starter file and a correct solution
+#      through the API, graded (the solution with full marks); a burst of both with one
+#      worker container killed mid-way, every submission still graded as it should be;
 #   7. `down -v`, always, after printing the logs if something failed.
 #
 # Each step prints its duration. Exits non-zero on any failure.
@@ -150,8 +151,10 @@ stack_up() {
 flow() {
     local victims
     mapfile -t victims < <(compose ps -q worker)
+    local extra=() solution=tests/fixtures/submissions/numpy_correct.py
+    [ -f "$solution" ] && extra=(--solution "$solution")
     python3 docker/e2e_flow.py --url "http://127.0.0.1:$port" --key "$admin_key" \
-        --burst "${E2E_BURST:-30}" --kill "${victims[0]}"
+        "${extra[@]}" --burst "${E2E_BURST:-30}" --kill "${victims[0]}"
 }
 
 cleanup() {
@@ -180,4 +183,4 @@ step "build context extras" build_extras
 step "image build" build_image
 step "sandbox in a worker container" sandbox_checks
 step "compose up (2 workers)" stack_up
-step "API flow: starter, burst, worker killed" flow
+step "API flow: starter, solution, burst with a worker killed" flow
