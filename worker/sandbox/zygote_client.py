@@ -63,6 +63,7 @@ class Zygote:
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
         self._exits: dict[int, Exit] = {}
+        self._last_output = ""  # what the zygote wrote before it was last stopped
         self.versions: dict[str, str] = {}
 
     @property
@@ -151,6 +152,7 @@ class Zygote:
                 os.killpg(self._proc.pid, signal.SIGKILL)
                 self._proc.wait()
             self._proc = None
+            self._last_output = self._read_output()
             self._stderr.close()
 
     def _expect(self, op: str, deadline: float) -> dict:
@@ -181,7 +183,14 @@ class Zygote:
         return message
 
     def _stderr_tail(self) -> str:
+        """Return why the zygote did not answer: its last output, kept even once stopped."""
         if self._proc is not None and self._proc.poll() is None:
             return "no answer in time"
+        if self._stderr.closed:  # stop() ran (the zygote hung up); it kept the tail
+            return self._last_output or "no output"
+        return self._read_output() or "no output"
+
+    def _read_output(self) -> str:
+        """Return the last 2,000 characters the zygote (or bwrap) wrote."""
         self._stderr.seek(0)
-        return self._stderr.read()[-2000:].decode(errors="replace") or "no output"
+        return self._stderr.read()[-2000:].decode(errors="replace")
