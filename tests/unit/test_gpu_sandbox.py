@@ -122,7 +122,7 @@ def test_cuda_zygotes_inherit_only_the_gpu_choice_of_the_worker_environment():
 # --- how a child sets CUDA up ---------------------------------------------------------------
 
 
-def test_a_cuda_child_starts_cuda_inside_landlock_then_limits_memory_then_seccomp_all_threads(
+def test_a_cuda_child_starts_cuda_inside_landlock_then_takes_its_limits_then_seccomp_all_threads(
     monkeypatch,
 ):
     steps: list = []
@@ -142,11 +142,10 @@ def test_a_cuda_child_starts_cuda_inside_landlock_then_limits_memory_then_seccom
     confine.confine(config, "/tmp/child-x")
 
     assert steps == [
-        ("rlimits", {"cpu_s": 5}),
         "no_new_privs",
         ("landlock", {"devices": tuple(NODES)}),
         ("cuda", {"memory_fraction": 0.25, "memory_bytes": 0}),
-        ("rlimits", {"memory_bytes": 2**30}),
+        ("rlimits", {"cpu_s": 5, "memory_bytes": 2**30}),
         ("seccomp", {"all_threads": True}),
     ]
 

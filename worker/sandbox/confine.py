@@ -35,13 +35,11 @@ def confine(config: dict, scratch: str) -> None:
     Landlock with ``scratch`` writable, seccomp), ``devices`` (GPU device nodes),
     ``cuda`` (this child's CUDA context and its caps, see :mod:`.cuda`).
 
-    With ``cuda``, CUDA starts after Landlock (the driver's threads inherit the domain)
-    and before the address-space limit (counted from after the driver's reservation) and
-    seccomp (synchronised onto every thread).
+    Order: no_new_privs and Landlock; then CUDA, if asked (the driver's threads are born
+    inside the Landlock domain, and its start-up is trusted code, so it is not held to the
+    student's fd and address-space limits: the latter is then counted from after the
+    driver's reservation); then the rlimits; then seccomp (onto every thread with CUDA).
     """
-    limits = dict(config.get("rlimits", {}))
-    memory = {"memory_bytes": limits.pop("memory_bytes")} if "memory_bytes" in limits else {}
-    apply_rlimits(limits)
     hardened, gpu = bool(config.get("hardened")), config.get("cuda")
     if hardened:
         set_dumpable(False)
@@ -51,7 +49,7 @@ def confine(config: dict, scratch: str) -> None:
         from . import cuda
 
         cuda.initialise(gpu)
-    apply_rlimits(memory)
+    apply_rlimits(config.get("rlimits", {}))
     if hardened:
         syscalls.install(all_threads=gpu is not None)
 

@@ -3,8 +3,8 @@
 The zygote never touches ``torch.cuda``: a CUDA context does not survive ``fork``, so each
 child makes its own here. :func:`.confine.confine` calls :func:`initialise` after Landlock
 (so the driver's helper threads are born inside the Landlock domain) and before the
-address-space limit and seccomp (the driver reserves a large virtual range at init, and
-seccomp is then synchronised onto its threads).
+rlimits (the driver reserves a large virtual range and opens its own fds at start-up) and
+seccomp (then synchronised onto the driver's threads).
 
 Limits: the caching allocator of every visible device is capped at ``memory_fraction`` of
 that device's memory, or at ``memory_bytes`` if that is smaller, so one child takes at
@@ -12,6 +12,10 @@ most its share of the GPU; going past the cap raises ``torch.OutOfMemoryError`` 
 student's call, which the harness reports as ``memory_limit``. The context dies with the
 child. A small warm-up then loads cuBLAS and the usual kernels, so their one-off cost is
 not charged to the student's first call.
+
+The cap is the allocator's own bookkeeping: it stops a student's accidentally huge tensor,
+not a student who sets a new fraction or calls the driver directly. What bounds those is
+the child's time limit: its context, and all its memory, die with it.
 """
 
 from __future__ import annotations
