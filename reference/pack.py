@@ -10,6 +10,10 @@ Flow of one case (all of it in the trusted process, except the call itself):
     inputs = case.build()                     # kwargs: np.ndarray / TensorArg / int / float
     observation = sandbox call of case.function(**inputs) with case.probe
     verdict = case.check(inputs, observation)  # computes the expected value itself
+
+Composed functions (``FunctionSpec.helpers``): a function that builds on other graded
+functions is, where one of those failed, graded again with ``Pack.oracles`` standing in
+for them, so one bug costs the points of one function.
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class Observation:
     ``value`` is built only from np.ndarray (exact type), TensorValue, float, int, bool,
     None, str and tuples/lists of those. ``mutated`` names inputs changed in place.
     ``grad`` is the gradient of ``Probe.wrt`` for grad probes (TensorValue or None).
+    ``output`` is what the call printed (bounded); never shown for hidden cases.
     """
 
     status: CallStatus
@@ -100,6 +105,7 @@ class Observation:
     error: str = ""
     forbidden: tuple[str, ...] = ()
     duration_ms: float = 0.0
+    output: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,13 @@ class Verdict:
 
 Inputs = Mapping[str, Any]
 Check = Callable[[Inputs, Observation], Verdict]
+# A trusted reference implementation, called in the grader (never in the sandbox) for a
+# helper the student's function calls. It takes the arguments as the sandbox sends them
+# (np.ndarray, TensorValue, int, float, bool, None, str, lists/tuples of those) and
+# returns values the sandbox can send in (np.ndarray, TensorArg, int, float, bool,
+# tuples/lists of those). It raises ValueError or TypeError, with a sentence a student can
+# act on, for arguments it rejects. It must not initialise CUDA: tensors arrive as NumPy.
+Oracle = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -138,13 +151,19 @@ class Case:
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """A function the student writes: its points, signature, docstring and time limit."""
+    """A function the student writes: its points, signature, docstring and time limit.
+
+    ``helpers`` names the graded functions this one may build on (cross_entropy_grad on
+    softmax). Where the student's function calls a helper that failed its own cases, its
+    failed cases are graded again with the pack's oracle of that helper in its place.
+    """
 
     name: str
     points: float
     signature: str  # e.g. "softmax(scores)"
     docstring: str  # shown in the starter file
     time_limit_s: float = 5.0
+    helpers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +188,8 @@ class Pack:
     ``cases(device)`` returns the full battery for a device ('cpu' or 'cuda').
     ``runtime`` picks the sandbox image: 'numpy' (torch not even importable) or 'torch'.
     ``tolerances`` maps an input dtype name ('float64', 'float32') to its Tolerance.
+    ``oracles`` maps a function name to its trusted :data:`Oracle`, for the functions
+    that others list as ``helpers``.
     """
 
     id: str
@@ -181,6 +202,7 @@ class Pack:
     forbidden: Forbidden = field(default_factory=Forbidden)
     starter_preamble: str = ""  # imports at the top of the starter file
     readme: str = ""  # the pack's own notes (what it decided where the spec is silent)
+    oracles: Mapping[str, Oracle] = field(default_factory=dict)
 
     @property
     def max_score(self) -> float:

@@ -3,10 +3,11 @@
 Parent side (the worker; imports the project): ``api`` (the boundary), ``factory``
 (``make_runner``), ``runner``/``process_runner``/``bwrap_runner`` (how zygotes start),
 ``session`` (one submission: deadlines, restarts), ``zygote_client``, ``results`` (strict
-parsing of replies), ``bwrap`` (the mounts), ``cgroup``.
+parsing of replies), ``oracle`` (answers for substituted helpers), ``hidden`` (error texts
+of hidden calls), ``bwrap`` (the mounts), ``cgroup``.
 
 Child side (bound read-only into the sandbox; imports only NumPy, torch and each other,
-so this file must stay import-free): ``zygote``, ``harness``, ``guard``, ``capture``,
-``confine``, ``landlock``, ``syscalls``, and ``wire`` and ``values``, which both sides
-share.
+so this file must stay import-free): ``zygote``, ``harness``, ``proxies``, ``guard``,
+``capture``, ``confine``, ``landlock``, ``syscalls``, and ``wire`` and ``values``, which
+both sides share.
 """

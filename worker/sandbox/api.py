@@ -10,14 +10,25 @@ seccomp and Landlock); the request and report are the same, so hardening the san
 not change this API. A runner never raises for what the student did: timeouts, crashes,
 exceptions and forbidden calls are statuses in the report. It raises
 :class:`SandboxInfrastructureError` only for our own failures (cannot fork, bwrap missing).
+
+Substituted helpers: a call may name ``substitutes``, graded functions that, during that
+call only, are bound in the student's module to proxies. A proxy sends its arguments to
+the parent, which runs the trusted ``SandboxRequest.oracles[name]`` on them and sends the
+result back (or a refusal, raised as ValueError in the child). The oracle's code never
+enters the child; its answers are data, its arguments are checked like results.
+
+Hidden calls (``CallSpec.hidden``): their output is left out of ``SandboxReport.output``
+and their error texts keep the student's own traceback lines, with every number in the
+exception's message masked, so nothing printed or raised can carry a hidden input out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from reference.pack import Device, Forbidden, Observation, Probe, Runtime
+from reference.pack import Device, Forbidden, Observation, Oracle, Probe, Runtime
 
 
 class SandboxInfrastructureError(RuntimeError):
@@ -43,6 +54,8 @@ class CallSpec:
     """One call to make in the child: ``function(**kwargs)`` under ``probe``.
 
     ``kwargs`` values are np.ndarray, reference.pack.TensorArg, int, float or bool.
+    ``substitutes``: graded functions replaced by oracle proxies during this call.
+    ``hidden``: a hidden test (output withheld, numbers in error messages masked).
     """
 
     call_id: str
@@ -50,6 +63,8 @@ class CallSpec:
     kwargs: dict[str, Any]
     probe: Probe = field(default_factory=Probe)
     time_limit_s: float = 5.0
+    substitutes: tuple[str, ...] = ()
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,12 +78,17 @@ class Limits:
     file_mb: int = 16  # largest file / scratch space, MiB
     open_files: int = 64
     output_bytes: int = 64 * 1024  # stdout+stderr kept (the rest is dropped and counted)
-    result_bytes: int = 64 * 1024 * 1024  # largest reply for one call
+    result_bytes: int = 64 * 1024 * 1024  # largest reply for one call (and oracle request)
+    oracle_calls: int = 20_000  # oracle answers per call, all substitutes together
 
 
 @dataclass(frozen=True)
 class SandboxRequest:
-    """Everything a runner needs for one submission."""
+    """Everything a runner needs for one submission.
+
+    ``oracles`` maps each name in the calls' ``substitutes`` to its trusted implementation
+    (reference.pack.Oracle); runners call them in the parent and never send them.
+    """
 
     runtime: Runtime
     device: Device
@@ -76,6 +96,7 @@ class SandboxRequest:
     calls: tuple[CallSpec, ...]
     forbidden: Forbidden = field(default_factory=Forbidden)
     limits: Limits = field(default_factory=Limits)
+    oracles: Mapping[str, Oracle] = field(default_factory=dict)
 
 
 ImportStatus = Literal["ok", "exception", "timeout", "memory_limit", "crashed", "forbidden"]
@@ -103,7 +124,7 @@ class SandboxReport:
 
     imported: ImportOutcome
     observations: dict[str, Observation]  # by CallSpec.call_id, one for every call
-    output: str = ""  # captured stdout+stderr of the student code, truncated to the limit
+    output: str = ""  # stdout+stderr at import and in calls not hidden, cut to the limit
     duration_ms: float = 0.0
 
 

@@ -31,6 +31,7 @@ CHILD_MODULES = (
     "capture",
     "guard",
     "harness",
+    "proxies",
     "zygote",
     "confine",
     "landlock",

@@ -6,11 +6,17 @@ Protocol (messages of :mod:`.wire`; the parent speaks first):
   "result_bytes"}``
   -> one ``{"op": "chunk", "index": i, "status": ..., "defined": [...], ...}`` per chunk
   run; running stops at the first chunk that raises.
-- ``{"op": "call", "call_id", "function", "kwargs": tree, "probe": {...}}`` + input frames
+- ``{"op": "call", "call_id", "function", "kwargs": tree, "probe": {...}, "substitutes",
+  "oracle_calls"}`` + input frames
   -> ``{"op": "result", "status", "value": tree, "mutated", "grad", "error", ...}``.
+  During a call with ``substitutes``, each may be preceded by exchanges started here:
+  ``{"op": "oracle", "call_id", "name", "args": [tree], "kwargs": {name: tree}}`` + frames
+  -> ``{"op": "oracle_result", "value": tree}`` + frames, or ``{"op": "oracle_error",
+  "message"}``.
 - ``{"op": "exit"}`` -> the child exits.
 
-Student code runs only here, in one fresh module namespace named ``submission``.
+Student code runs only here, in one fresh module namespace named ``submission``. During a
+call with substitutes, those names are bound in it to the proxies of :mod:`.proxies`.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import capture, values, wire
+from . import capture, proxies, values, wire
 from .guard import ForbiddenCallError, Guard
 
 STUDENT_MODULE = "submission"
@@ -39,6 +45,7 @@ class Harness:
         self.output = capture.BoundedOutput(64 * 1024)
         self.device = "cpu"
         self.result_bytes = 64 * 2**20
+        self.lending = proxies.Lending(rfd, wfd, max_message, self._input)
 
     def serve(self) -> None:
         """Answer messages until the parent says exit or closes the pipe."""
@@ -69,6 +76,7 @@ class Harness:
         self.guard.install()
         self.device = header.get("device", "cpu")
         self.result_bytes = int(header.get("result_bytes", self.result_bytes))
+        self.lending.max_bytes = self.result_bytes
         self.output = capture.BoundedOutput(int(header.get("output_bytes", 64 * 1024)))
         sys.stdout = sys.stderr = self.output
         sys.modules[STUDENT_MODULE] = self.module
@@ -137,7 +145,7 @@ class Harness:
         kwargs = {k: self._input(v, frames) for k, v in header["kwargs"].items()}
         before = {k: _snapshot(v) for k, v in kwargs.items()}
         probe = header.get("probe", {})
-        with self.guard.student_call() as hits:
+        with self.guard.student_call() as hits, self.lending.lent(self.module.__dict__, header):
             try:
                 result = function(**kwargs)
                 error = None
@@ -178,13 +186,18 @@ class Harness:
         grad = getattr(wrt, "grad", None)
         return {"grad": None if grad is None else values.encode_value(grad.detach(), out)}
 
-    def _input(self, tree: Any, frames: list[bytes]) -> Any:
-        """Build one input from its wire tree: arrays, tensors on our device, scalars."""
-        if type(tree) is dict and tree.get("k") == "tensor_arg":
+    def _input(self, tree: Any, frames: list[bytes], device: str | None = None) -> Any:
+        """Build a value the parent sent: arrays, tensors (on ``device``, by default the
+        job's), scalars, and lists/tuples of those."""
+        kind = tree.get("k") if type(tree) is dict else None
+        if kind == "tensor_arg":
             torch = sys.modules["torch"]
             array = wire.frame_to_array(frames[tree["frame"]])
-            tensor = torch.as_tensor(array).to(self.device)
+            tensor = torch.as_tensor(array).to(device or self.device)
             return tensor.requires_grad_(True) if tree.get("requires_grad") else tensor
+        if kind in ("list", "tuple") and type(tree.get("v")) is list:
+            items = [self._input(item, frames, device) for item in tree["v"]]
+            return items if kind == "list" else tuple(items)
         return values.decode_value(tree, frames, _no_tensor)
 
     def _forbidden_text(self, names: list[str]) -> str:

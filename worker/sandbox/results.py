@@ -18,6 +18,7 @@ from .zygote_client import Exit
 
 MAX_TEXT = 8000
 MAX_NAMES = 1000
+MAX_CALL_OUTPUT = 64 * 1024  # characters of one call's output kept in its Observation
 CALL_STATUSES = frozenset({"ok", "missing", "exception", "memory_limit", "forbidden", "bad_result"})
 CHUNK_STATUSES = frozenset({"ok", "exception", "memory_limit", "forbidden"})
 
@@ -29,18 +30,20 @@ class ReplyError(Exception):
 def encode_kwargs(kwargs: dict[str, Any]) -> tuple[dict, list[bytes]]:
     """Encode call inputs for the child: arrays, TensorArg, int, float, bool."""
     frames: list[bytes] = []
-    tree = {}
-    for name, value in kwargs.items():
-        if isinstance(value, TensorArg):
-            frames.append(wire.array_to_frame(value.array))
-            tree[name] = {
-                "k": "tensor_arg",
-                "frame": len(frames) - 1,
-                "requires_grad": value.requires_grad,
-            }
-        else:
-            tree[name] = values.encode_value(value, frames)
+    tree = {name: encode_input(value, frames) for name, value in kwargs.items()}
     return tree, frames
+
+
+def encode_input(value: Any, frames: list[bytes]) -> dict:
+    """The wire tree of a value we send in: TensorArg (the child builds a tensor), lists
+    and tuples of inputs, or a plain value (:func:`.values.encode_value`)."""
+    if isinstance(value, TensorArg):
+        frames.append(wire.array_to_frame(value.array))
+        return {"k": "tensor_arg", "frame": len(frames) - 1, "requires_grad": value.requires_grad}
+    if type(value) in (list, tuple):
+        items = [encode_input(item, frames) for item in value]
+        return {"k": type(value).__name__, "v": items}
+    return values.encode_value(value, frames)
 
 
 def observation(call: CallSpec, reply: dict, frames: list[bytes], ms: float) -> Observation:
@@ -61,17 +64,28 @@ def _observation(call: CallSpec, reply: dict, frames: list[bytes], ms: float) ->
         raise ReplyError(f"an unknown status {str(status)[:40]!r}")
     error = text(reply.get("error", ""))
     forbidden = names(reply.get("forbidden", []))
+    output = call_output(reply)
     if status != "ok":
-        return Observation(status=status, error=error, forbidden=forbidden, duration_ms=ms)
+        return Observation(
+            status=status, error=error, forbidden=forbidden, duration_ms=ms, output=output
+        )
     value = values.decode_value(reply.get("value"), frames, TensorValue)
     mutated = tuple(n for n in names(reply.get("mutated", [])) if n in call.kwargs)
     grad = reply.get("grad")
     grad = None if grad is None else values.decode_value(grad, frames, TensorValue)
     if grad is not None and type(grad) is not TensorValue:
         raise ReplyError("a gradient that is not a tensor")
-    return Observation(
-        status="ok", value=value, mutated=mutated, grad=grad, error=error, duration_ms=ms
-    )
+    return Observation("ok", value, mutated, grad, error=error, duration_ms=ms, output=output)
+
+
+def call_output(reply: dict) -> str:
+    """What one call printed, capped, with a note of what was dropped ('' if malformed)."""
+    kept, dropped = reply.get("output", ""), reply.get("dropped", 0)
+    if type(kept) is not str or type(dropped) is not int or dropped < 0:
+        return ""
+    dropped += max(len(kept) - MAX_CALL_OUTPUT, 0)
+    note = f"\n[... {dropped} more characters of output dropped]" if dropped else ""
+    return kept[:MAX_CALL_OUTPUT] + note
 
 
 def chunk_reply(reply: dict, index: int) -> tuple[str, tuple[str, ...], str, int | None]:

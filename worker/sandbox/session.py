@@ -4,6 +4,11 @@ The chunks run once; then each call is sent with its own wall-clock deadline. Wh
 times out or its child dies, that call gets its status, the child is killed, and a fresh
 child re-runs the chunks that ran before (so one bad function costs only its own points)
 before the remaining calls go on. The whole submission also has a wall budget.
+
+While a call with substitutes runs, the child may ask for reference helpers
+(:mod:`.oracle`); they are answered in the same wait, against the call's deadline, so
+their time counts toward the call's limit. Hidden calls keep their output out of the
+report's and get their error texts scrubbed (:mod:`.hidden`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import NamedTuple
 
 from reference.pack import Observation
 
-from . import results, wire
+from . import hidden, oracle, results, wire
 from .api import (
     CallSpec,
     ImportOutcome,
@@ -130,6 +135,10 @@ class Session:
     # ------------------------------------------------------------ calls
 
     def _call(self, call: CallSpec) -> Observation:
+        observation = self._observe(call)
+        return hidden.scrub(observation, self.request.chunks) if call.hidden else observation
+
+    def _observe(self, call: CallSpec) -> Observation:
         if time.monotonic() >= self.wall_deadline:
             return Observation("timeout", error=self._wall_text())
         if call.function not in self.defined:
@@ -151,14 +160,14 @@ class Session:
         tree, frames = results.encode_kwargs(call.kwargs)
         probe = {"kind": call.probe.kind, "wrt": call.probe.wrt}
         header = {"op": "call", "call_id": call.call_id, "function": call.function}
-        header.update(kwargs=tree, probe=probe)
+        header.update(kwargs=tree, probe=probe, substitutes=list(call.substitutes))
+        header.update(oracle_calls=self.limits.oracle_calls)
+        lender = oracle.Lender(call, self.request.oracles, self.limits.oracle_calls)
         started = time.monotonic()
         deadline = min(started + call.time_limit_s, self.wall_deadline)
         try:
             wire.send(self.child.request_fd, header, frames, deadline)
-            reply, reply_frames = wire.recv(
-                self.child.reply_fd, self.limits.result_bytes + CHUNK_REPLY_MAX, deadline
-            )
+            reply, reply_frames = self._reply(lender, deadline)
         except (wire.WireTimeoutError, wire.WireClosedError) as e:
             status, text = self._lost(e, f"{call.function} did not return")
             if isinstance(e, wire.WireTimeoutError) and deadline == self.wall_deadline:
@@ -167,17 +176,28 @@ class Session:
                 text = f"{call.function} did not return within {call.time_limit_s:g} s"
             ms = (time.monotonic() - started) * 1000
             return Observation(status, error=text, duration_ms=ms)
-        except wire.WireError as e:
-            self._lost(e, "")
+        except (wire.WireError, results.ReplyError) as e:
+            self._lost(wire.WireError(str(e)), "")
             return None
         if reply.get("op") != "result" or reply.get("call_id") != call.call_id:
             self._lost(wire.WireError("out of step"), "")
             return None
         if _pending(self.child.reply_fd):  # more than one reply: start the next call afresh
             self._lost(wire.WireError("out of step"), "")
-        self.output.add(reply)
+        if not call.hidden:
+            self.output.add(reply)
         ms = (time.monotonic() - started) * 1000
         return results.observation(call, reply, reply_frames, ms)
+
+    def _reply(self, lender: oracle.Lender, deadline: float) -> tuple[dict, list[bytes]]:
+        """Receive the reply to a call, answering the oracle requests that come first."""
+        max_bytes = self.limits.result_bytes + CHUNK_REPLY_MAX
+        while True:
+            reply, frames = wire.recv(self.child.reply_fd, max_bytes, deadline)
+            if reply.get("op") != "oracle":
+                return reply, frames
+            answer, answer_frames = lender.answer(reply, frames)
+            wire.send(self.child.request_fd, answer, answer_frames, deadline)
 
     # ------------------------------------------------------------ children
 
