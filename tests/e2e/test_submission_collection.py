@@ -91,3 +91,45 @@ def test_torch_submissions_grade_the_same_on_cuda(name: str) -> None:
     result = grade(name, device="cuda")
     assert result.device == "cuda"
     assert_as_manifest_says(name, result)
+
+
+@pytest.mark.parametrize(
+    ("name", "score"),
+    [
+        ("numpy_transposed_gradient.py", 75),  # cross_entropy_grad's 25 points, not train_sgd's
+        ("numpy_sgd_flipped_sign.py", 90),  # sgd_step's 10 points, not train_sgd's
+        ("torch_transposed_gradient.py", 75),
+    ],
+)
+def test_a_broken_helper_costs_only_its_own_points(name: str, score: float) -> None:
+    result = grade(name)
+    assert result.score == score
+    assert all(t.passed for t in result.tests if t.function == "train_sgd")
+
+
+def test_softmax_without_max_subtraction_costs_only_softmax_points() -> None:
+    result = grade("numpy_overflow_softmax.py")
+    lost = {t.function for t in result.tests if not t.passed}
+    assert lost == {"softmax"}
+    softmax_points = sum(t.max_score for t in result.tests if t.function == "softmax")
+    assert 100 - softmax_points < result.score < 100
+
+
+@pytest.mark.parametrize("name", ["numpy_forbidden_call.py", "torch_forbidden_call.py"])
+def test_a_forbidden_call_in_a_helper_still_costs_the_function_that_calls_it(name: str) -> None:
+    result = grade(name)
+    train = [t for t in result.tests if t.function == "train_sgd"]
+    assert train and all(t.diagnosis == "forbidden_call" and t.score == 0 for t in train)
+    assert not any("graded with the reference" in t.message for t in train)
+
+
+def test_a_function_with_its_own_bug_still_fails_with_reference_helpers_and_is_told_so() -> None:
+    result = grade("numpy_train_own_bug.py")
+    failed = [t for t in result.tests if t.function == "train_sgd" and not t.passed]
+    assert failed and all(
+        "graded with the reference cross_entropy and cross_entropy_grad in place of yours"
+        in t.message
+        for t in failed
+    )
+    helpers = {t.function for t in result.tests if not t.passed} - {"train_sgd"}
+    assert helpers == {"cross_entropy", "cross_entropy_grad"}

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from reference.pack import Forbidden
-from worker.grading.forbidden import forbidden_uses
+from worker.grading.forbidden import analyse, forbidden_uses
 
 TORCH = Forbidden(
     calls=(
@@ -278,3 +278,24 @@ def test_numpy_variant_unused_forbidden_import_costs_nothing():
 def test_every_graded_function_is_in_the_answer_even_when_clean_or_missing():
     found = forbidden_uses([], TORCH, ["softmax", "quality"], "Tensor")
     assert found == {"softmax": (), "quality": ()}
+
+
+def test_what_a_function_may_call_follows_the_students_own_code_and_missing_names():
+    source = """
+        from torch import softmax as s
+        def step(W, dW):
+            return sgd_step(W, dW)
+        def cross_entropy(scores, labels):
+            return _loss(scores, labels)
+        def _loss(scores, labels):
+            return -log_softmax(scores)[labels].mean()
+        def train(W, X):
+            softmax = lambda z: z  # a local name: not the graded softmax
+            return step(W, cross_entropy(softmax(X), 0))
+        """
+    statements = ast.parse(textwrap.dedent(source)).body
+    facts = analyse(statements, TORCH, ["train", "cross_entropy", "s"], "Tensor")
+    assert {"step", "sgd_step", "cross_entropy", "_loss", "log_softmax"} <= facts.reaches["train"]
+    assert "softmax" not in facts.reaches["train"]
+    assert facts.reaches["cross_entropy"] >= {"_loss", "log_softmax"}
+    assert facts.reaches["s"] == frozenset()  # imported: the student's code calls nothing

@@ -80,6 +80,7 @@ class FakeRunner:
     observe: dict[str, Observation] = field(default_factory=dict)
     imported: ImportOutcome = field(default_factory=lambda: ImportOutcome("ok", ("double", "half")))
     output: str = ""
+    printed: str = ""  # what every call prints
     fail: Exception | None = None
     requests: list[SandboxRequest] = field(default_factory=list)
 
@@ -94,6 +95,7 @@ class FakeRunner:
             )
             for call in request.calls
         }
+        observations = {k: replace(o, output=self.printed) for k, o in observations.items()}
         return SandboxReport(self.imported, observations, output=self.output)
 
     def close(self) -> None:
@@ -287,6 +289,26 @@ def test_student_output_is_kept_but_truncated():
     result = grade(FakeRunner(output="x" * 100_000))
     assert result.output.startswith("xxx") and len(result.output) < 9000
     assert "more characters not shown" in result.output
+
+
+def test_output_printed_in_hidden_tests_is_not_shown_but_noted():
+    result = grade(FakeRunner(output="at import\n", printed="x = 9.0"))
+    assert result.output == "at import\n\n(output printed during hidden tests is not shown)"
+
+
+def test_no_note_when_hidden_tests_print_nothing():
+    assert grade(FakeRunner(output="at import\n")).output == "at import\n"
+
+
+def test_visible_cases_run_before_hidden_ones_and_hidden_calls_are_marked():
+    runner = FakeRunner()
+    grade(runner)
+    calls = runner.requests[0].calls
+    assert [(c.function, c.hidden) for c in calls] == [
+        ("double", False),
+        ("half", False),
+        ("double", True),
+    ]
 
 
 def test_case_inputs_are_built_once_per_process():

@@ -9,12 +9,17 @@ names, and a graded function is charged with everything reachable from it.
 Names in comments and strings are not uses, nor are the student's own definitions (their
 own ``log_softmax`` helper). ``getattr`` with a non-constant name and other dynamic tricks
 are left to the sandbox's runtime guard; the pipeline merges both.
+
+The same graph tells which top-level names each graded function may call, directly or
+through the student's own code (:attr:`StaticFacts.reaches`), for grading composed
+functions (worker.grading.composed).
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from reference.pack import Forbidden
 from worker.grading.names import (
@@ -31,24 +36,45 @@ from worker.grading.uses import Rules, UseFinder, Uses
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def forbidden_uses(
+@dataclass(frozen=True)
+class StaticFacts:
+    """What the static analysis found, per graded function.
+
+    ``forbidden``: the sorted forbidden names it uses, directly or through what it calls.
+    ``reaches``: the top-level names it may call, transitively through the student's own
+    definitions, including names the file never defines (a missing helper).
+    """
+
+    forbidden: dict[str, tuple[str, ...]]
+    reaches: dict[str, frozenset[str]]
+
+
+def analyse(
     statements: Iterable[ast.stmt], forbidden: Forbidden, functions: Iterable[str], owner: str
-) -> dict[str, tuple[str, ...]]:
-    """Return {function: sorted forbidden names it uses} for each graded function.
+) -> StaticFacts:
+    """Return the StaticFacts of each graded function in ``functions``.
 
     ``owner`` names the type of forbidden methods in messages ('Tensor' -> 'Tensor.softmax').
     """
     rules = Rules(forbidden, owner)
     env, uses = module_graph(list(statements), rules)
-    result = {}
+    found, reaches = {}, {}
     for name in functions:
         binding = env.get(name)
         if isinstance(binding, Imported):  # e.g. `from torch import softmax` as the answer
             entry = rules.classify(binding.path)
-            result[name] = (entry,) if entry else ()
+            found[name], reaches[name] = ((entry,) if entry else ()), frozenset()
         else:
-            result[name] = tuple(sorted(reachable(name, uses)))
-    return result
+            found[name] = tuple(sorted(reachable(name, uses)))
+            reaches[name] = frozenset(called(name, uses))
+    return StaticFacts(found, reaches)
+
+
+def forbidden_uses(
+    statements: Iterable[ast.stmt], forbidden: Forbidden, functions: Iterable[str], owner: str
+) -> dict[str, tuple[str, ...]]:
+    """Return {function: sorted forbidden names it uses} for each graded function."""
+    return analyse(statements, forbidden, functions, owner).forbidden
 
 
 def module_graph(statements: list[ast.stmt], rules: Rules) -> tuple[dict[str, Binding], dict]:
@@ -104,6 +130,7 @@ def bind_assignment(stmt, scope: Scope, rules: Rules, uses: dict, classes: dict)
         merged = previous or Uses()
         merged.direct |= finder.uses.direct
         merged.refs |= finder.uses.refs
+        merged.free |= finder.uses.free
         uses[name] = merged
         scope.env[name] = Defined(name)
     return names
@@ -141,13 +168,29 @@ def method_names(node: ast.ClassDef) -> frozenset[str]:
 
 def reachable(name: str, uses: dict[str, Uses]) -> set[str]:
     """Return the forbidden names used by ``name`` or by any definition it reaches."""
-    seen, todo, found = {name}, [name], set()
+    found: set[str] = set()
+    for current in _closure(name, uses):
+        found |= current.direct
+    return found
+
+
+def called(name: str, uses: dict[str, Uses]) -> set[str]:
+    """Return the top-level names ``name`` refers to, transitively, and the free names
+    read on the way (``name`` itself left out)."""
+    found: set[str] = set()
+    for current in _closure(name, uses):
+        found |= current.refs | current.free
+    return found - {name}
+
+
+def _closure(name: str, uses: dict[str, Uses]) -> Iterator[Uses]:
+    """Yield the Uses of ``name`` and of every definition it reaches, each once."""
+    seen, todo = {name}, [name]
     while todo:
         current = uses.get(todo.pop())
         if current is None:
             continue
-        found |= current.direct
+        yield current
         for ref in current.refs - seen:
             seen.add(ref)
             todo.append(ref)
-    return found

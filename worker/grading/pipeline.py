@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from autograder.contracts import GradingError, GradingJob, GradingResult, GradingStatus
 from reference.pack import Case, Device, Pack
 from reference.packs import get_pack
-from worker.grading.forbidden import forbidden_uses
+from worker.grading.composed import regrade_composed
+from worker.grading.forbidden import StaticFacts, analyse
 from worker.grading.plan import PlannedCase, call_specs, plan_cases
 from worker.grading.results import (
-    cap_output,
     grader_error,
     import_error,
     not_gradable_tests,
+    shown_output,
     stopped_at,
     to_test_result,
     total,
@@ -102,7 +103,7 @@ def grade_pack(
         planned = plan_cases(pack, device, cases)
         try:
             parsed = parse_submission(filename, source)
-            static = static_forbidden(pack, parsed)
+            static = static_facts(pack, parsed)
         except NotGradableError as exc:
             result.update(not_gradable(planned, exc))
         else:
@@ -128,12 +129,13 @@ def not_gradable(planned: list[PlannedCase], exc: NotGradableError) -> dict:
     )
 
 
-def static_forbidden(pack: Pack, parsed: ParsedSource) -> dict[str, tuple[str, ...]]:
-    """Return the forbidden names each graded function uses, found without running it."""
+def static_facts(pack: Pack, parsed: ParsedSource) -> StaticFacts:
+    """Return the forbidden names each graded function uses and what it may call, found
+    without running it."""
     owner = "Tensor" if pack.runtime == "torch" else "ndarray"
     names = [spec.name for spec in pack.functions]
     try:
-        return forbidden_uses(parsed.statements, pack.forbidden, names, owner)
+        return analyse(parsed.statements, pack.forbidden, names, owner)
     except RecursionError:  # parsable, but nested deeper than the analysis can follow
         raise NotGradableError(
             "too_complex",
@@ -146,12 +148,16 @@ def run_and_judge(
     pack: Pack,
     device: Device,
     parsed: ParsedSource,
-    static: dict[str, tuple[str, ...]],
+    static: StaticFacts,
     planned: list[PlannedCase],
     runner: SandboxRunner,
 ) -> dict:
-    """Run the submission's chunks and calls in the sandbox; return the judged fields."""
-    skip = {name for name, used in static.items() if used}  # no need to run them
+    """Run the submission's chunks and calls in the sandbox; return the judged fields.
+
+    Failed cases of functions whose helpers failed are graded again with reference
+    helpers (worker.grading.composed).
+    """
+    skip = {name for name, used in static.forbidden.items() if used}  # no need to run them
     request = SandboxRequest(
         runtime=pack.runtime,
         device=device,
@@ -161,12 +167,16 @@ def run_and_judge(
     )
     report: SandboxReport = runner.run(request)
     where = stopped_at(report.imported, parsed.chunks)
-    tests = []
+    verdicts = []
     for p in planned:
         observation = report.observations.get(p.call_id)
-        forbidden = static.get(p.case.function, ())
-        verdict = judge(pack, p, observation, forbidden, report.imported, where)
-        tests.append(to_test_result(p, verdict))
+        forbidden = static.forbidden.get(p.case.function, ())
+        verdicts.append(judge(pack, p, observation, forbidden, report.imported, where))
+    defined = report.imported.defined
+    verdicts = regrade_composed(
+        pack, device, parsed.chunks, static, planned, verdicts, defined, runner
+    )
+    tests = [to_test_result(p, v) for p, v in zip(planned, verdicts, strict=True)]
     score, max_score = total(tests)
     return dict(
         status=GradingStatus.GRADED,
@@ -174,5 +184,5 @@ def run_and_judge(
         max_score=max_score,
         tests=tests,
         error=import_error(report.imported, parsed.chunks),
-        output=cap_output(report.output),
+        output=shown_output(report, planned),
     )

@@ -8,7 +8,7 @@ the inputs are only read afterwards (by the sandbox encoder and by the checks).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +70,22 @@ def pack_battery(pack: Pack, device: Device) -> Battery:
     return battery
 
 
-def call_specs(pack: Pack, planned: Sequence[PlannedCase], skip: Collection[str]) -> tuple:
-    """Return the CallSpecs to run, leaving out the functions in ``skip`` (already failed)."""
+def call_specs(
+    pack: Pack,
+    planned: Sequence[PlannedCase],
+    skip: Collection[str] = (),
+    substitutes: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[CallSpec, ...]:
+    """Return the CallSpecs to run, leaving out the functions in ``skip`` (already failed).
+
+    Visible cases come first: one child runs the calls in turn, so a visible call never
+    runs after a hidden one and nothing a hidden call saw (kept in a global or a file) can
+    come out in what a visible call prints, raises or returns. ``substitutes`` gives, by
+    function, the helpers its calls get oracle proxies for.
+    """
+    chosen = [p for p in planned if p.case.function not in skip]
+    chosen.sort(key=lambda p: p.case.visibility == "hidden")  # stable: pack order otherwise
+    lent = substitutes or {}
     return tuple(
         CallSpec(
             call_id=p.call_id,
@@ -79,9 +93,10 @@ def call_specs(pack: Pack, planned: Sequence[PlannedCase], skip: Collection[str]
             kwargs=dict(p.inputs),
             probe=p.case.probe,
             time_limit_s=time_limit(pack, p.case),
+            substitutes=lent.get(p.case.function, ()),
+            hidden=p.case.visibility == "hidden",
         )
-        for p in planned
-        if p.case.function not in skip
+        for p in chosen
     )
 
 

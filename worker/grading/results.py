@@ -13,9 +13,10 @@ from reference.pack import Runtime, Verdict
 from worker.grading.plan import PlannedCase
 from worker.grading.source import NotGradableError
 from worker.grading.verdicts import cap_traceback
-from worker.sandbox.api import ImportOutcome, SourceChunk
+from worker.sandbox.api import ImportOutcome, SandboxReport, SourceChunk
 
 MAX_OUTPUT_CHARS = 8000
+HIDDEN_OUTPUT_NOTE = "(output printed during hidden tests is not shown)"
 
 
 def to_test_result(planned: PlannedCase, verdict: Verdict, describe: bool = True) -> TestResult:
@@ -99,6 +100,24 @@ def grader_error(exc: BaseException) -> GradingError:
         message=f"the grader failed on its side ({type(exc).__name__}): this is not your fault "
         "and costs you no points; try again later",
     )
+
+
+def shown_output(report: SandboxReport, planned: Sequence[PlannedCase]) -> str:
+    """The output a student sees: at import and in visible tests (the sandbox's report
+    leaves hidden calls out), capped, and a note if hidden tests printed anything.
+
+    Hidden calls' output could carry their inputs ("print(scores)"): never shown.
+    """
+    text = cap_output(report.output)
+    observations = report.observations
+    printed = any(
+        observations[p.call_id].output
+        for p in planned
+        if p.case.visibility == "hidden" and p.call_id in observations
+    )
+    if not printed:
+        return text
+    return f"{text}\n{HIDDEN_OUTPUT_NOTE}" if text else HIDDEN_OUTPUT_NOTE
 
 
 def cap_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:

@@ -23,10 +23,15 @@ from worker.grading.names import (
 
 @dataclass
 class Uses:
-    """What one top-level definition uses: forbidden names, and other top-level names."""
+    """What one top-level definition uses: forbidden names, and other top-level names.
+
+    ``free`` holds the names it reads that nothing binds where it reads them (a builtin,
+    or a helper the file never defines): the call graph of composed functions needs them.
+    """
 
     direct: set[str] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
+    free: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,11 @@ class UseFinder(ast.NodeVisitor):
         if isinstance(node.ctx, ast.Load):
             self.check(node)
             if node.id not in self.scope.local and node.id not in self.scope.aliases:
-                if isinstance(self.scope.env.get(node.id), Defined):
+                binding = self.scope.env.get(node.id)
+                if isinstance(binding, Defined):
                     self.uses.refs.add(node.id)
+                elif binding is None:
+                    self.uses.free.add(node.id)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if isinstance(node.ctx, ast.Load):

@@ -21,6 +21,15 @@ _TABLE = (
     ),
 )
 
+# The graded functions each one may build on (FunctionSpec.helpers): where a student's
+# function calls one of these and it failed its own cases, the function's failed cases are
+# graded again with the reference in its place, so a bug costs one function's points.
+HELPERS: dict[str, tuple[str, ...]] = {
+    "cross_entropy": ("softmax",),
+    "cross_entropy_grad": ("softmax",),
+    "train_sgd": ("softmax", "cross_entropy", "cross_entropy_grad", "sgd_step"),
+}
+
 _DOCS = {
     "softmax": "Return the row-wise softmax of scores (N, K) as probs (N, K).\n\n"
     "Every row sums to 1. Must not give nan or inf for scores as large as 1e4.",
@@ -57,7 +66,8 @@ def function_specs(runtime: Runtime) -> tuple[FunctionSpec, ...]:
         doc = _DOCS[name]
         if runtime == "torch":
             doc = f"{doc}\n\n{_TORCH_NOTE[name]}"
-        specs.append(FunctionSpec(name, float(points), signature, doc, time_limit_s=limit))
+        helpers = HELPERS.get(name, ())
+        specs.append(FunctionSpec(name, float(points), signature, doc, limit, helpers))
     return tuple(specs)
 
 

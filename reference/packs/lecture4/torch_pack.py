@@ -5,6 +5,7 @@ from __future__ import annotations
 from reference.pack import Pack
 from reference.packs.lecture4.bind import TOLERANCES, make_cases
 from reference.packs.lecture4.functions import TORCH_FORBIDDEN, function_specs
+from reference.packs.lecture4.oracles import oracles
 from reference.packs.lecture4.readme import README
 
 PACK = Pack(
@@ -18,4 +19,5 @@ PACK = Pack(
     forbidden=TORCH_FORBIDDEN,
     starter_preamble="import torch\n",
     readme=README,
+    oracles=oracles("torch"),
 )
