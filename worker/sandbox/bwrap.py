@@ -40,7 +40,8 @@ CHILD_MODULES = (
 )
 RUNTIME_PACKAGES = {
     "numpy": ("numpy", "scipy", "pyseccomp"),
-    # nvidia: the CUDA runtime libraries of a CUDA build of torch (pip's nvidia-* packages)
+    # nvidia, cuda: the CUDA runtime libraries of a CUDA build of torch (pip's nvidia-* and
+    # cuda-* packages); absent from a CPU build, and then not bound
     "torch": (
         "numpy",
         "torch",
@@ -49,6 +50,7 @@ RUNTIME_PACKAGES = {
         "typing_extensions",
         "pyseccomp",
         "nvidia",
+        "cuda",
     ),
 }
 ZYGOTE_ENV = {
