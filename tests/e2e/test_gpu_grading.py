@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from worker.gpu import LeakCheck, default_reader
+from worker.gpu import LeakCheck
+from worker.nvml import default_reader
 from worker.sandbox.api import CallSpec, SandboxRequest, SourceChunk
 from worker.sandbox.bwrap_runner import BwrapRunner
 from worker.sandbox.nvidia import CudaLimits

@@ -10,7 +10,7 @@ import types
 
 import pytest
 
-from worker import gpu
+from worker import gpu, nvml
 from worker.gpu import ComputeApp, GpuQueryError, LeakCheck
 
 CHILD = 4242  # a pid of our process tree (a sandbox child), in the fake tree below
@@ -79,7 +79,7 @@ def test_without_nvml_or_nvidia_smi_there_is_nothing_to_check(monkeypatch):
 
 def test_nvidia_smi_output_is_parsed_with_hidden_memory_as_zero():
     text = "4242, 500\n777, [N/A]\n\nNo running processes found\n"
-    assert gpu.parse_smi(text) == [ComputeApp(4242, 500), ComputeApp(777, 0)]
+    assert nvml.parse_smi(text) == [ComputeApp(4242, 500), ComputeApp(777, 0)]
 
 
 def test_nvidia_smi_reader_asks_for_pids_and_memory_and_reports_failures():
@@ -89,14 +89,14 @@ def test_nvidia_smi_reader_asks_for_pids_and_memory_and_reports_failures():
         calls.append(argv)
         return types.SimpleNamespace(returncode=0, stdout="12, 34\n", stderr="")
 
-    assert gpu.SmiReader(run=run).compute_apps() == [ComputeApp(12, 34)]
+    assert nvml.SmiReader(run=run).compute_apps() == [ComputeApp(12, 34)]
     assert "--query-compute-apps=pid,used_memory" in calls[0]
 
     def failing(argv, **kwargs):
         return types.SimpleNamespace(returncode=6, stdout="", stderr="no devices")
 
     with pytest.raises(GpuQueryError, match="no devices"):
-        gpu.SmiReader(run=failing).compute_apps()
+        nvml.SmiReader(run=failing).compute_apps()
 
 
 def test_the_process_tree_holds_our_children_and_not_our_parent():
