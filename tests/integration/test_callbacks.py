@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import RedisServer, start_worker, stop_process, wait_until
+from live_services import RedisServer, start_worker, stop_process, wait_until
 from service_support import FIXTURES, assert_problem
 
 from autograder.contracts import GradingResult, GradingStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import start_worker, stop_process, wait_until
+from live_services import start_worker, stop_process, wait_until
 from service_support import FIXTURES, submit_file
 
 ADMIN = "gpu-routing-admin-key-0123456789"

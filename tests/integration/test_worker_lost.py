@@ -6,7 +6,7 @@ import os
 import signal
 
 import pytest
-from conftest import wait_until
+from live_services import wait_until
 from service_support import FIXTURES
 
 from worker import lifecycle
