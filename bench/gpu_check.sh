@@ -97,11 +97,11 @@ for t in r['tests']:
 
 export out python device
 export -f environment gpu_tests grade
-step environment 60 environment
-step gpu-tests 180 gpu_tests
-step grade-correct 60 grade torch_correct.py
-step grade-cpu-tensors 60 grade torch_cpu_tensors.py
-step latency 200 "$python" -m bench.gpu_latency --device "$device" \
+step environment 45 environment
+step gpu-tests 150 gpu_tests
+step grade-correct 45 grade torch_correct.py
+step grade-cpu-tensors 45 grade torch_cpu_tensors.py
+step latency 170 "$python" -m bench.gpu_latency --device "$device" \
     --warm "${GPU_CHECK_WARM:-20}" --fresh "${GPU_CHECK_FRESH:-5}" --json "$out/latency.json"
 "$python" -m bench.gpu_summary "$out"
 echo "(files in $out)"
