@@ -74,7 +74,7 @@ def test_killing_a_grading_process_20_times_grades_every_submission_exactly_once
             kills += 1
         time.sleep(0.05)
 
-    cluster.wait_all_final(ids, timeout_s=180)
+    cluster.wait_all_final(ids, timeout_s=120)
     records = [cluster.record(i) for i in ids]
     assert [r.status for r in records] == ["graded"] * len(ids)
     scores = {(r.filename, r.score) for r in records}  # one score per file, however often run
