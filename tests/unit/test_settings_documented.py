@@ -1,4 +1,4 @@
-"""docs/service.md documents every setting, with the default the code really has."""
+"""The README documents every setting, with the default the code really has."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from autograder.settings import Settings
 
-DOC = (Path(__file__).resolve().parents[2] / "docs" / "service.md").read_text(encoding="utf-8")
+DOC = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 ROWS = dict(re.findall(r"^\| `(AUTOGRADER_\w+)` \| ([^|]+) \|", DOC, flags=re.M))
 
 
