@@ -16,7 +16,7 @@ class Settings(BaseSettings):
 
     Each field ``foo`` is read from ``AUTOGRADER_FOO``. Build one per process (in the app
     factory or the worker's start) and pass it down; tests construct their own.
-    docs/service.md lists them all; keep it in step when adding one.
+    The README's Settings table lists them all (a test checks it); add a row with each new one.
     """
 
     model_config = SettingsConfigDict(env_prefix="AUTOGRADER_", extra="ignore")
