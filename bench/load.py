@@ -120,8 +120,8 @@ def baseline(args, sent: list[_burst.Sent], timings: dict) -> dict:
     rows = {}
     workers = args.workers or os.cpu_count() or 1
     for assignment in sorted({s.planned.sample.assignment for s in sent}):
-        files = [s.planned.sample.path for s in sent if s.planned.sample.assignment == assignment]
-        files = [f for f in files if "hostile" not in f.name and "infinite" not in f.name]
+        samples = [s.planned.sample for s in sent if s.planned.sample.assignment == assignment]
+        files = [sample.path for sample in samples if sample.kind != "hostile"]
         items = [(path, assignment) for path in files[: args.baseline]]
         if not items:
             continue

@@ -25,6 +25,8 @@ from autograder.heartbeats import live_workers
 from autograder.records import KEYS, connect
 
 REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # bench/ is not installed; plain `pytest` lacks the cwd
+    sys.path.append(str(REPO))
 FIXTURES = REPO / "tests" / "fixtures" / "submissions"
 CORPUS = REPO / "bench" / "corpus"
 ADMIN_KEY = "fault-suite-admin-key-0123456789"
