@@ -35,8 +35,10 @@ FINAL = ("graded", "not_gradable", "failed")
 START_TIMEOUT_S = 120
 _TASK_LINE = re.compile(r"Task autograder\.grade\[([^\]]+)\] succeeded in [0-9.e-]+s: '(\w+)'")
 
-# Short limits so that a killed run's lock (task time limit + 30 s) and a lost message's
-# redelivery (visibility timeout) come round within a test, not in minutes.
+# Short limits so that a lost message's redelivery (visibility timeout) comes round within
+# a test, not in minutes. The grading lock keeps its production TTL (lock_ttl_s, 30 s,
+# renewed while a run lives): a killed run's submission waits for it as it would in
+# production.
 WORKER_ENV = {
     "AUTOGRADER_HEARTBEAT_INTERVAL_S": "0.5",
     "AUTOGRADER_HEARTBEAT_TTL_S": "3",

@@ -2,9 +2,9 @@
 
 "Exactly once" has two witnesses: the worker's log (runs that stored a result, per id) and
 Redis (final-status publications, made only by the write that stores the result). A
-killed run leaves its submission 'running' under a lock; the redelivered task waits for
-that lock to expire (task time limit + 30 s), then grades it again, so ``attempts`` counts
-the kills that hit a submission.
+killed run leaves its submission 'running' under a lock nobody renews any more; the
+redelivered task waits for it to expire (lock_ttl_s, 30 s), then grades it again, so
+``attempts`` counts the kills that hit a submission.
 """
 
 from __future__ import annotations
