@@ -34,7 +34,7 @@ require_key(bp)
 
 
 class DeadLetterQuery(BaseModel):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)  # bounded: Redis ranges need 64-bit offsets
     per_page: int = Field(50, ge=1, le=500)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response
@@ -18,6 +19,7 @@ from autograder.records import KEYS
 from service.auth import require_admin, require_key
 from service.context import services
 from service.errors import NotFoundError
+from service.models import NAME
 from service.openapi import operation
 
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/courses")
@@ -104,6 +106,8 @@ def _cell(value: object) -> str:
 )
 def gradebook(course: str, assignment: str) -> Response:
     key = require_admin()
+    if not (re.fullmatch(NAME, course) and re.fullmatch(NAME, assignment)):
+        raise NotFoundError("no such course or assignment")  # never echoed into a header
     if not key.can_see(course):
         raise NotFoundError(f"no course {course!r} in your scope")
     client = services().redis

@@ -133,7 +133,7 @@ class ListQuery(BaseModel):
     student_id: str | None = Field(None, pattern=STUDENT)
     status: SubmissionStatus | None = None
     course: str | None = Field(None, pattern=NAME, description="Within the key's scope.")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)  # bounded: Redis ranges need 64-bit offsets
     per_page: int = Field(20, ge=1, le=100)
 
 

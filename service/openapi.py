@@ -88,8 +88,9 @@ def _parameters(path: str, query: type[BaseModel] | None, defs: dict) -> list[di
 
 
 def _content(answer, refs: dict) -> dict:
-    if isinstance(answer, str):
-        return {answer: {"schema": {"type": "string"}}}
+    if isinstance(answer, str):  # a media type: JSON documents are objects, the rest text
+        kind = "object" if answer == "application/json" else "string"
+        return {answer: {"schema": {"type": kind}}}
     if isinstance(answer, tuple):
         return {"application/json": {"schema": {"oneOf": [refs[model] for model in answer]}}}
     return {"application/json": {"schema": refs[answer]}}

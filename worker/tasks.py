@@ -150,6 +150,10 @@ def register(app: Celery, settings: Settings) -> None:
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
+        # Unbounded here: retry(max_retries=None) alone means "the task's default" (3) to
+        # Celery, which gave up on a busy submission while a dead run's lock still held it.
+        # Our own failures are bounded by hand below (settings.task_max_retries).
+        max_retries=None,
         soft_time_limit=settings.task_soft_time_limit_s,
         time_limit=settings.task_time_limit_s,
     )
@@ -160,7 +164,7 @@ def register(app: Celery, settings: Settings) -> None:
         except SubmissionBusyError as exc:
             # The holder finishes it, or dies and its lock expires: look again later.
             countdown = backoff_s(settings, self.request.retries)
-            raise self.retry(exc=exc, countdown=countdown, max_retries=None) from None
+            raise self.retry(exc=exc, countdown=countdown) from None
         except RETRYABLE as exc:
             if self.request.retries >= settings.task_max_retries:
                 log.error("giving up on %s after retries: %r", submission_id, exc)
