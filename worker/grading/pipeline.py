@@ -17,8 +17,9 @@ from autograder.contracts import GradingError, GradingJob, GradingResult, Gradin
 from reference.pack import Case, Device, Pack
 from reference.packs import get_pack
 from worker.grading.composed import regrade_composed
-from worker.grading.forbidden import StaticFacts, analyse
-from worker.grading.plan import PlannedCase, call_specs, plan_cases
+from worker.grading.forbidden import StaticFacts
+from worker.grading.plan import PlannedCase, plan_cases
+from worker.grading.prepare import sandbox_request, static_facts
 from worker.grading.results import (
     grader_error,
     import_error,
@@ -32,12 +33,7 @@ from worker.grading.results import (
 from worker.grading.runners import default_runner, device_problem
 from worker.grading.source import NotGradableError, ParsedSource, parse_submission
 from worker.grading.verdicts import judge
-from worker.sandbox.api import (
-    SandboxInfrastructureError,
-    SandboxReport,
-    SandboxRequest,
-    SandboxRunner,
-)
+from worker.sandbox.api import SandboxInfrastructureError, SandboxReport, SandboxRunner
 
 log = logging.getLogger(__name__)
 
@@ -129,21 +125,6 @@ def not_gradable(planned: list[PlannedCase], exc: NotGradableError) -> dict:
     )
 
 
-def static_facts(pack: Pack, parsed: ParsedSource) -> StaticFacts:
-    """Return the forbidden names each graded function uses and what it may call, found
-    without running it."""
-    owner = "Tensor" if pack.runtime == "torch" else "ndarray"
-    names = [spec.name for spec in pack.functions]
-    try:
-        return analyse(parsed.statements, pack.forbidden, names, owner)
-    except RecursionError:  # parsable, but nested deeper than the analysis can follow
-        raise NotGradableError(
-            "too_complex",
-            "your code nests expressions hundreds of levels deep, too deep to be checked: "
-            "split them into smaller steps",
-        ) from None
-
-
 def run_and_judge(
     pack: Pack,
     device: Device,
@@ -157,15 +138,7 @@ def run_and_judge(
     Failed cases of functions whose helpers failed are graded again with reference
     helpers (worker.grading.composed).
     """
-    skip = {name for name, used in static.forbidden.items() if used}  # no need to run them
-    request = SandboxRequest(
-        runtime=pack.runtime,
-        device=device,
-        chunks=parsed.chunks,
-        calls=call_specs(pack, planned, skip),
-        forbidden=pack.forbidden,
-    )
-    report: SandboxReport = runner.run(request)
+    report: SandboxReport = runner.run(sandbox_request(pack, device, parsed, static, planned))
     where = stopped_at(report.imported, parsed.chunks)
     verdicts = []
     for p in planned:

@@ -7,16 +7,18 @@ sandbox (a zygote process that imports NumPy or torch) while it imports the rest
 from __future__ import annotations
 
 import atexit
-import threading
+import os
 from functools import cache
 from typing import TYPE_CHECKING
 
 from reference.pack import Device, Runtime
-from worker.sandbox.api import SandboxRequest, SandboxRunner
+from worker.sandbox.api import SandboxInfrastructureError, SandboxRunner
 
 if TYPE_CHECKING:
     from autograder.settings import Settings
     from worker.sandbox.nvidia import CudaLimits
+
+ENV_PREFIX = "AUTOGRADER_"  # Settings.model_config["env_prefix"] (a test holds them equal)
 
 
 def new_runner() -> SandboxRunner:
@@ -43,22 +45,36 @@ def default_runner() -> SandboxRunner:
     return runner
 
 
-def warm_start(runtime: Runtime, device: Device) -> tuple[SandboxRunner, threading.Thread]:
-    """Make a runner of the default kind ('auto') and start its sandbox at once, in a thread.
+def warm_start(runtime: Runtime, device: Device) -> SandboxRunner:
+    """Make a runner of the default kind ('auto') and start its sandbox now, not waiting.
 
-    For one-shot commands: the settings are not read yet (pydantic costs a few hundred
-    milliseconds to import), so the sandbox starts meanwhile; :func:`settle` then checks the
-    guess against the settings.
+    For one-shot commands: the zygote boots (bubblewrap, an interpreter, NumPy) in its own
+    process while this one imports the rest; the first run waits for it to be ready, and
+    :func:`settle` checks the guessed kind against the settings. Call it from the thread
+    that runs the command: bubblewrap's --die-with-parent kills the sandbox when the
+    *thread* that started it ends.
     """
     from worker.sandbox import factory
+    from worker.sandbox.runner import ZygoteRunner
 
     runner = factory.make_runner(mode="auto")
-    return runner, start_warming(runner, runtime, device)
+    if isinstance(runner, ZygoteRunner):
+        try:
+            runner.launch(runtime, device)
+        except SandboxInfrastructureError:  # the real run meets it again and reports it
+            pass
+    return runner
 
 
-def settle(runner: SandboxRunner, warming: threading.Thread) -> SandboxRunner:
-    """Wait for a :func:`warm_start`; return it if the settings ask for 'auto', else a new one."""
-    warming.join()
+def settle(runner: SandboxRunner) -> SandboxRunner:
+    """Return the :func:`warm_start` runner if the settings ask for 'auto', else theirs.
+
+    Settings come only from ``AUTOGRADER_*`` environment variables (any case); with none
+    set they are the defaults ('auto', default CUDA caps: what the runner has), so
+    pydantic-settings is not imported just to learn that.
+    """
+    if not any(name.upper().startswith(ENV_PREFIX) for name in os.environ):
+        return runner
     from autograder.settings import Settings
 
     settings = Settings()
@@ -67,25 +83,6 @@ def settle(runner: SandboxRunner, warming: threading.Thread) -> SandboxRunner:
         return runner
     runner.close()
     return new_runner()
-
-
-def start_warming(runner: SandboxRunner, runtime: Runtime, device: Device) -> threading.Thread:
-    """Start the runner's sandbox for (runtime, device) in a thread; join it before using it.
-
-    It runs an empty submission: runners start their sandbox on first use, and waiting for
-    it releases the GIL, so the caller's own imports and parsing overlap the start. A
-    failure here is ignored: the real run meets it again and reports it.
-    """
-
-    def warm() -> None:
-        try:
-            runner.run(SandboxRequest(runtime=runtime, device=device, chunks=(), calls=()))
-        except Exception:  # reported by the real run
-            pass
-
-    thread = threading.Thread(target=warm, name="sandbox-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 def device_problem(device: Device) -> str | None:

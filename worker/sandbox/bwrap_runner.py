@@ -80,7 +80,17 @@ class BwrapRunner(ZygoteRunner):
         return config
 
     def close(self) -> None:
-        super().close()
+        """Stop every zygote, then remove the cgroup.
+
+        Without a cgroup, zygotes are killed rather than stopped: the zygote is pid 1 of
+        its own pid namespace, so every process in it dies with it, and a graceful stop
+        would wait for its interpreter to finalise. A cgroup can only be removed once
+        empty, which a graceful stop ensures.
+        """
+        kill = self.cgroup.path is None
+        for zygote in self._zygotes.values():
+            zygote.stop(kill=kill)
+        self._zygotes.clear()
         self.cgroup.remove()
 
 

@@ -65,6 +65,18 @@ class ZygoteRunner:
             zygote.start()
         return zygote
 
+    def launch(self, runtime: str, device: str) -> None:
+        """Start the zygote for (runtime, device) without waiting until it is ready.
+
+        The first run waits for it; meanwhile the caller goes on (see Zygote.launch for
+        which thread must call this).
+        """
+        key = (runtime, device)
+        if key not in self._zygotes:
+            self._zygotes[key] = self.make_zygote(runtime, device)
+        if not self._zygotes[key].alive:
+            self._zygotes[key].launch()
+
     def make_zygote(self, runtime: str, device: str) -> Zygote:
         """A (not yet started) zygote for (runtime, device)."""
         raise NotImplementedError

@@ -64,6 +64,7 @@ class Zygote:
         self._sock: socket.socket | None = None
         self._exits: dict[int, Exit] = {}
         self._last_output = ""  # what the zygote wrote before it was last stopped
+        self._ready = False  # it said ready since it was last launched
         self.versions: dict[str, str] = {}
 
     @property
@@ -77,7 +78,24 @@ class Zygote:
         return self._proc is not None and self._proc.poll() is None
 
     def start(self) -> None:
-        """Start the zygote and wait for it to say ready (SandboxInfrastructureError if not)."""
+        """Start the zygote (unless launched) and wait for it to say ready.
+
+        Raises SandboxInfrastructureError if it does not.
+        """
+        if not self.alive:
+            self.launch()
+        if not self._ready:
+            ready = self._expect("ready", time.monotonic() + self._start_s)
+            self.versions = dict(ready.get("versions", {}))
+            self._ready = True
+
+    def launch(self) -> None:
+        """Start the zygote's process without waiting for it; :meth:`start` then waits.
+
+        Call it from a thread that lives as long as the zygote: bubblewrap's
+        --die-with-parent kills the sandbox when the *thread* that started it ends.
+        """
+        self._ready = False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._stderr = tempfile.TemporaryFile()
         try:
@@ -96,12 +114,10 @@ class Zygote:
         finally:
             theirs.close()
         self._sock = ours
-        ready = self._expect("ready", time.monotonic() + self._start_s)
-        self.versions = dict(ready.get("versions", {}))
 
     def spawn(self, request: dict) -> Child:
         """Fork a child serving the harness; ``request`` carries its confinement config."""
-        if not self.alive:
+        if not (self.alive and self._ready):
             self.start()
         req_r, req_w = os.pipe2(os.O_CLOEXEC)
         rep_r, rep_w = os.pipe2(os.O_CLOEXEC)
@@ -140,13 +156,21 @@ class Zygote:
                 return None
         return self._exits.pop(child.pid)
 
-    def stop(self) -> None:
-        """Close the control socket (the zygote kills its children and exits), then reap it."""
+    def stop(self, kill: bool = False) -> None:
+        """Close the control socket (the zygote kills its children and exits), then reap it.
+
+        ``kill``: SIGKILL the process group we started at once rather than wait for the
+        zygote to shut down (its interpreter takes tens of milliseconds to finalise). Only
+        where that ends the zygote's children too: a pid namespace (bubblewrap) does.
+        """
+        self._ready = False
         if self._sock is not None:
             self._sock.close()
             self._sock = None
         if self._proc is not None:
             try:
+                if kill and self._proc.poll() is None:
+                    os.killpg(self._proc.pid, signal.SIGKILL)
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(self._proc.pid, signal.SIGKILL)

@@ -1,0 +1,47 @@
+"""What a grading run asks of the sandbox, worked out without running anything.
+
+Apart from the pipeline, and free of autograder.contracts (pydantic), so that a one-shot
+command can start the sandbox on this request while it still imports the rest.
+"""
+
+from __future__ import annotations
+
+from reference.pack import Device, Pack
+from worker.grading.forbidden import StaticFacts, analyse
+from worker.grading.plan import PlannedCase, call_specs
+from worker.grading.source import NotGradableError, ParsedSource
+from worker.sandbox.api import SandboxRequest
+
+
+def static_facts(pack: Pack, parsed: ParsedSource) -> StaticFacts:
+    """Return the forbidden names each graded function uses and what it may call, found
+    without running it."""
+    owner = "Tensor" if pack.runtime == "torch" else "ndarray"
+    names = [spec.name for spec in pack.functions]
+    try:
+        return analyse(parsed.statements, pack.forbidden, names, owner)
+    except RecursionError:  # parsable, but nested deeper than the analysis can follow
+        raise NotGradableError(
+            "too_complex",
+            "your code nests expressions hundreds of levels deep, too deep to be checked: "
+            "split them into smaller steps",
+        ) from None
+
+
+def sandbox_request(
+    pack: Pack,
+    device: Device,
+    parsed: ParsedSource,
+    static: StaticFacts,
+    planned: list[PlannedCase],
+) -> SandboxRequest:
+    """The submission's chunks and the calls of ``planned``, but for functions already
+    failed for a forbidden name (no need to run them)."""
+    skip = {name for name, used in static.forbidden.items() if used}
+    return SandboxRequest(
+        runtime=pack.runtime,
+        device=device,
+        chunks=parsed.chunks,
+        calls=call_specs(pack, planned, skip),
+        forbidden=pack.forbidden,
+    )
