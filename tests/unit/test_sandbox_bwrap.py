@@ -90,7 +90,11 @@ def test_the_zygote_sees_no_project_directory_only_its_own_child_modules():
     project = [s for s in sources if s.startswith(REPO + os.sep) or s == REPO]
     sandbox_dir = os.path.join(REPO, "worker", "sandbox") + os.sep
     site = [s for s in project if ".venv" in s or "site-packages" in s]
-    assert all(s.startswith(sandbox_dir) and s.endswith(".py") for s in set(project) - set(site))
+    own = {s.removeprefix(sandbox_dir) for s in set(project) - set(site)}
+    assert all(s.startswith(sandbox_dir) for s in set(project) - set(site))
+    modules = {name.removesuffix(".py") for name in own if name.endswith(".py")}
+    cached = {f"__pycache__/{name}.{sys.implementation.cache_tag}.pyc" for name in modules}
+    assert own - {f"{name}.py" for name in modules} <= cached  # their bytecode, if any
     assert not [s for s in sources if s.rstrip("/") in ("", "/work", "/root", "/etc", REPO)]
     assert argv[argv.index("--size") + 1] == str(2**20)
 

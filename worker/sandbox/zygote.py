@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
 def preload(runtime: str) -> dict[str, str]:
     """Import what every child needs, without starting threads or touching CUDA."""
     import numpy
+    import numpy.random  # noqa: F401 - imported lazily by numpy, else once in every child
 
     from . import confine, harness  # noqa: F401 - warm the child side
 
