@@ -192,11 +192,11 @@ def _rest_cases() -> list[CaseDef]:
                 "N=40, D=3, K=3, lr=0.5, batch_size=40, num_iters=15",
                 _train(40, 3, 3, 0.5, 40, 15, 51), kind="train_exact"),
         CaseDef(fn, "mini-batches reach the reference's loss",
-                "N=300, D=4, K=3, lr=0.5, batch_size=20, num_iters=100",
-                _train(300, 4, 3, 0.5, 20, 100, 52), kind="train_behaviour"),
+                "N=300, D=4, K=3, lr=0.5, batch_size=20, num_iters=50",
+                _train(300, 4, 3, 0.5, 20, 50, 52), kind="train_behaviour"),
         CaseDef(fn, "float32, batch_size == N", "", _train(30, 4, 3, 0.3, 30, 10, 53, "float32"),
                 "hidden", kind="train_exact"),
-        CaseDef(fn, "float32, mini-batches", "", _train(200, 5, 4, 0.3, 16, 80, 54, "float32"),
+        CaseDef(fn, "float32, mini-batches", "", _train(200, 5, 4, 0.3, 16, 40, 54, "float32"),
                 "hidden", kind="train_behaviour"),
     ]  # fmt: skip
     return steps + schedule + training
