@@ -141,3 +141,25 @@ def test_bwrap_mode_fails_loudly_where_it_cannot_run(monkeypatch):
     with pytest.raises(SandboxInfrastructureError, match="no userns"):
         factory.make_runner("bwrap")
     assert isinstance(factory.make_runner("auto"), ProcessRunner)
+
+
+def test_the_child_modules_bytecode_is_compiled_when_missing_or_stale_and_bound(
+    tmp_path, monkeypatch
+):
+    for module in bwrap.CHILD_MODULES:
+        (tmp_path / f"{module}.py").write_text(f"NAME = {module!r}\n")
+    monkeypatch.setattr(bwrap, "HERE", tmp_path)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE
+    assert bwrap._bytecode() == [] and not (tmp_path / "__pycache__").exists()
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    binds = bwrap._bytecode()
+    cached = sorted((tmp_path / "__pycache__").iterdir())
+    assert len(cached) == len(bwrap.CHILD_MODULES)
+    assert sorted(binds[1::3]) == [str(p) for p in cached]
+    assert all(target.startswith("/sbx/lib/sandbox/__pycache__/") for target in binds[2::3])
+    harness = tmp_path / "harness.py"
+    harness.write_text("NAME = 'changed, and longer'\n")
+    pyc = next(p for p in cached if p.name.startswith("harness."))
+    before = pyc.read_bytes()
+    bwrap._bytecode()
+    assert pyc.read_bytes() != before  # recompiled against the new source

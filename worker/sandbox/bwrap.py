@@ -106,19 +106,49 @@ def zygote_argv(
 
 
 def _bytecode() -> list[str]:
-    """Bind the child-side modules' cached bytecode, where there is any, next to them.
+    """Bind the child-side modules' bytecode next to them, compiling what is missing.
 
-    Saves the zygote compiling them at every start (tens of milliseconds). Python checks
-    each .pyc against its source's size and mtime (the same files, bound) and compiles
-    from source where one is stale or unreadable; -B keeps it from writing any.
+    Saves the zygote compiling them at every start (tens of milliseconds): it cannot
+    write a cache itself (-B, read-only), and nothing in the worker imports most of them.
+    Python checks each .pyc against its bound source as usual and falls back to the
+    source where one does not match (or cannot be written here, or must not be:
+    PYTHONDONTWRITEBYTECODE).
     """
-    tag = sys.implementation.cache_tag
     args = []
     for module in CHILD_MODULES:
-        pyc = HERE / "__pycache__" / f"{module}.{tag}.pyc"
-        if tag and pyc.is_file():
+        source = HERE / f"{module}.py"
+        pyc = Path(importlib.util.cache_from_source(str(source)))
+        if _current(source, pyc) or not sys.dont_write_bytecode and _compile(source, pyc):
             args += ["--ro-bind", str(pyc), f"{LIB}/sandbox/__pycache__/{pyc.name}"]
     return args
+
+
+def _current(source: Path, pyc: Path) -> bool:
+    """Whether ``pyc`` holds this interpreter's bytecode of ``source`` as it is now."""
+    try:
+        with open(pyc, "rb") as f:
+            head = f.read(16)
+        stat = source.stat()
+    except OSError:
+        return False
+    if head[:4] != importlib.util.MAGIC_NUMBER or len(head) < 16:
+        return False
+    if int.from_bytes(head[4:8], "little") != 0:  # hash-based: Python checks it itself
+        return True
+    stamp = [int(stat.st_mtime) & 0xFFFFFFFF, stat.st_size & 0xFFFFFFFF]
+    return [int.from_bytes(head[i : i + 4], "little") for i in (8, 12)] == stamp
+
+
+def _compile(source: Path, pyc: Path) -> bool:
+    """Write ``source``'s bytecode to ``pyc`` as an import would; False if it cannot."""
+    import py_compile
+
+    mode = py_compile.PycInvalidationMode.TIMESTAMP
+    try:
+        py_compile.compile(str(source), str(pyc), doraise=True, invalidation_mode=mode)
+    except (OSError, py_compile.PyCompileError):
+        return False
+    return True
 
 
 def gpu_devices(device: str) -> list[str]:
