@@ -8,6 +8,7 @@ import ...``); a module of its own because several folders have a ``conftest.py`
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -25,6 +26,8 @@ START_TIMEOUT_S = 90
 
 class RedisServer:
     """A redis-server child process on a loopback port, with AOF on (restartable)."""
+
+    start_timeout_s = 20.0
 
     def __init__(self, directory: Path, port: int | None = None) -> None:
         self.directory, self.port = directory, port or free_port()
@@ -44,19 +47,20 @@ class RedisServer:
         log = open(self.directory / "redis.log", "ab")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        wait_until(self._answers, 20, "redis-server to answer")
+        wait_until(self._answers, self.start_timeout_s, "redis-server to answer")
         return self
 
     def _answers(self) -> bool:
         try:
             return bool(self.client().ping())
-        except redis.ConnectionError:
+        except (redis.ConnectionError, redis.BusyLoadingError):  # BusyLoading: replaying AOF
             return False
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop it with ``sig`` (SIGTERM: clean shutdown; SIGKILL: a crash) and reap it."""
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
+            self.process.send_signal(sig)
+            self.process.wait(30)
 
 
 def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.05):

