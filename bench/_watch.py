@@ -18,7 +18,7 @@ from pathlib import Path
 
 import redis
 
-from autograder.records import KEYS
+from common.records import KEYS
 
 STORED = ("graded", "not_gradable", "failed")
 _TASK_LINE = re.compile(r"Task autograder\.grade\[([^\]]+)\] succeeded in [0-9.e-]+s: '(\w+)'")

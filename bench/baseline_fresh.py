@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from worker.sandbox.api import SandboxReport, SandboxRequest, SandboxRunner
-from worker.sandbox.factory import make_runner
+from worker.sandbox.host.api import SandboxReport, SandboxRequest, SandboxRunner
+from worker.sandbox.host.factory import make_runner
 
 
 class FreshInterpreterRunner:

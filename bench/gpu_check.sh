@@ -56,10 +56,10 @@ environment() {
       "$python" - <<'PY'
 import sys
 import numpy, torch
-from worker.sandbox.bwrap_runner import BwrapRunner
-from worker.sandbox.factory import make_runner
-from worker.gpu import cuda_problem
-from worker.nvml import default_reader
+from worker.sandbox.host.bwrap_runner import BwrapRunner
+from worker.sandbox.host.factory import make_runner
+from worker.sandbox.host.gpu import cuda_problem
+from worker.sandbox.host.nvml import default_reader
 print("python", sys.version.split()[0], "numpy", numpy.__version__, "torch", torch.__version__,
       "cuda build", torch.version.cuda)
 print("cuda_problem:", cuda_problem())

@@ -69,13 +69,14 @@ def summary(seconds: list[float]) -> dict:
 
 def warm(device: str, repeat: int) -> tuple[dict, dict, str, float]:
     """Grade the fixture ``repeat`` times, and run ``repeat`` small calls, on one runner."""
+    from common.settings import Settings
     from reference.pack import TensorArg
     from worker.grading.pipeline import grade_source
-    from worker.grading.runners import new_runner
-    from worker.sandbox.api import CallSpec, SandboxRequest, SourceChunk
+    from worker.grading.runner_setup import make_runner
+    from worker.sandbox.host.api import CallSpec, SandboxRequest, SourceChunk
 
     source = FIXTURE.read_text()
-    runner = new_runner()
+    runner = make_runner(Settings())
     try:
         first = grade_source("lecture4-torch", FIXTURE.name, source, device=device, runner=runner)
         if first.score != first.max_score:

@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from worker.sandbox.api import SandboxReport, SandboxRequest, SandboxRunner
+from worker.sandbox.host.api import SandboxReport, SandboxRequest, SandboxRunner
 
 
 class TimedRunner:
@@ -64,7 +64,7 @@ def split(total_s: float, request: SandboxRequest, report: SandboxReport, run_s:
 def profile(assignment: str, path: Path, repeat: int, mode: str) -> list[dict]:
     """Grade ``path`` once to warm up, then ``repeat`` times; return each run's split."""
     from worker.grading.pipeline import grade_source
-    from worker.sandbox.factory import make_runner
+    from worker.sandbox.host.factory import make_runner
 
     runner = TimedRunner(make_runner(mode))
     source = path.read_bytes()

@@ -28,9 +28,9 @@ import numpy as np
 
 from reference.pack import TensorArg
 from worker.grading.pipeline import grade_source
-from worker.sandbox.api import CallSpec, SandboxRequest, SandboxRunner, SourceChunk
-from worker.sandbox.bwrap_runner import BwrapRunner
-from worker.sandbox.process_runner import ProcessRunner
+from worker.sandbox.host.api import CallSpec, SandboxRequest, SandboxRunner, SourceChunk
+from worker.sandbox.host.bwrap_runner import BwrapRunner
+from worker.sandbox.host.process_runner import ProcessRunner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "submissions"
 PACKS = {

@@ -40,8 +40,8 @@ def check_worker() -> str | None:
     container's hostname is its id and Celery's node name is ``<prefix>@<hostname>``, so each
     replica of a scaled service checks only itself.
     """
-    from autograder.records import KEYS, QUEUES, connect  # the worker's own key layout
-    from autograder.settings import Settings
+    from common.records import KEYS, QUEUES, connect  # the worker's own key layout
+    from common.settings import Settings
 
     host = socket.gethostname()
     try:

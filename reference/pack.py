@@ -162,7 +162,7 @@ class FunctionSpec:
     points: float
     signature: str  # e.g. "softmax(scores)"
     docstring: str  # shown in the starter file
-    time_limit_s: float = 5.0
+    time_limit_s: float | None = None  # None: the deployment's AUTOGRADER_SANDBOX_CALL_S
     helpers: tuple[str, ...] = ()
 
 
@@ -179,6 +179,21 @@ class Forbidden:
     calls: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """A pack's own values for the per-submission sandbox limits; None keeps the setting.
+
+    The deployment's settings (AUTOGRADER_SANDBOX_*) hold every limit and its default;
+    a pack overrides only what its work needs (a longer training loop, a bigger model).
+    """
+
+    memory_mb: int | None = None  # sandbox_memory_mb
+    cpu_s: int | None = None  # sandbox_cpu_s
+    submission_s: float | None = None  # sandbox_submission_s
+    import_s: float | None = None  # sandbox_import_s
+    call_s: float | None = None  # sandbox_call_s: calls whose case and function set none
 
 
 @dataclass(frozen=True)
@@ -203,6 +218,7 @@ class Pack:
     starter_preamble: str = ""  # imports at the top of the starter file
     readme: str = ""  # the pack's own notes (what it decided where the spec is silent)
     oracles: Mapping[str, Oracle] = field(default_factory=dict)
+    limits: SandboxLimits = field(default_factory=SandboxLimits)
 
     @property
     def max_score(self) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.contracts import result_json_schema
+from common.contracts import result_json_schema
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "result.schema.json"
 

@@ -6,8 +6,8 @@ import logging
 
 from flask import Flask, g
 
-from autograder.records import utcnow
-from autograder.settings import Settings
+from common.records import utcnow
+from common.settings import Settings
 from service import assignments, deadletters, docs, exports, health, metrics, submissions, webhooks
 from service.context import EXTENSION, Services
 from service.errors import register_error_handlers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from autograder.catalog import AssignmentInfo
+from common.catalog import AssignmentInfo
 from service.auth import require_key
 from service.context import services
 from service.errors import NotFoundError

@@ -8,8 +8,8 @@ from datetime import datetime
 import redis
 from flask import current_app
 
-from autograder.records import connect, utcnow
-from autograder.settings import Settings
+from common.records import connect, utcnow
+from common.settings import Settings
 from service.keys import KeyStore
 from service.queue import GradingQueue
 from service.store import SubmissionStore

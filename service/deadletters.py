@@ -1,6 +1,6 @@
 """Admin routes of undelivered grade callbacks: list the dead letters, replay one.
 
-A dead letter is pushed by the worker when a callback gave up (autograder/lms.py). A
+A dead letter is pushed by the worker when a callback gave up (common/lms.py). A
 replay takes the letter off the list and queues a fresh delivery with a full set of
 tries; if that fails again, a new dead letter appears.
 """
@@ -12,7 +12,7 @@ from typing import Literal
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, Field
 
-from autograder.lms import (
+from common.lms import (
     CALLBACK_QUEUE,
     CALLBACK_TASK,
     DeadLetter,
@@ -21,7 +21,7 @@ from autograder.lms import (
     push_dead_letter,
     take_dead_letter,
 )
-from autograder.records import KEYS
+from common.records import KEYS
 from service.auth import require_admin, require_key
 from service.context import services
 from service.errors import NotFoundError

@@ -39,7 +39,7 @@ class InvalidSubmissionError(ProblemError):
     status, slug, title = 422, "invalid-submission", "The submission cannot be accepted"
 
 
-class UnknownAssignmentError(ProblemError):
+class UnlistedAssignmentError(ProblemError):
     status, slug, title = 422, "unknown-assignment", "No such assignment"
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response
 
-from autograder.records import KEYS
+from common.records import KEYS
 from service.auth import require_admin, require_key
 from service.context import services
 from service.errors import NotFoundError

@@ -5,8 +5,8 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, Response
 
-from autograder.heartbeats import live_workers
-from autograder.records import KEYS, QUEUES
+from common.heartbeats import live_workers
+from common.records import KEYS, QUEUES
 from service.context import services
 from service.models import Health, QueueState, Readiness
 from service.openapi import operation

@@ -11,11 +11,11 @@ import logging
 import secrets
 from datetime import datetime
 
-from autograder.callback_urls import CallbackPolicy, CallbackURLError, check_url
-from autograder.lms import webhook_secret
-from autograder.records import SubmissionRecord, utcnow
+from common.callback_urls import CallbackPolicy, CallbackURLError, check_url
+from common.lms import webhook_secret
+from common.records import SubmissionRecord, utcnow
 from service.context import Services
-from service.errors import InvalidSubmissionError, PermissionDeniedError, UnknownAssignmentError
+from service.errors import InvalidSubmissionError, PermissionDeniedError, UnlistedAssignmentError
 from service.keys import ALL_COURSES, ApiKey
 from service.models import SubmissionFields
 from service.validation import validate_file
@@ -49,7 +49,7 @@ def accept(
     info = ctx.store.assignment(fields.assignment)
     if info is None:
         known = ", ".join(a.id for a in ctx.store.assignments()) or "none published yet"
-        raise UnknownAssignmentError(
+        raise UnlistedAssignmentError(
             f"there is no assignment {fields.assignment!r} (known: {known})"
         )
     if fields.device not in info.devices:

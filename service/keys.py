@@ -15,8 +15,8 @@ from typing import Literal
 import redis
 from pydantic import BaseModel, Field
 
-from autograder.lms import LMS_KEYS, new_webhook_secret
-from autograder.records import KEYS, utcnow
+from common.lms import LMS_KEYS, new_webhook_secret
+from common.records import KEYS, utcnow
 
 Role = Literal["admin", "integration"]
 ALL_COURSES = "*"

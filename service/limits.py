@@ -12,7 +12,7 @@ import time
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
 
-from autograder.settings import Settings
+from common.settings import Settings
 from service.auth import key_fingerprint
 from service.errors import problem
 

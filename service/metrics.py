@@ -14,8 +14,8 @@ from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
-from autograder.heartbeats import live_workers
-from autograder.records import KEYS, LATENCY_BUCKETS_S, QUEUES
+from common.heartbeats import live_workers
+from common.records import KEYS, LATENCY_BUCKETS_S, QUEUES
 from service.context import services
 from service.openapi import operation
 from service.store import SubmissionStore

@@ -7,11 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from autograder.catalog import AssignmentSummary, CaseInfo, FunctionInfo
-from autograder.contracts import GradingResult
-from autograder.records import SubmissionRecord, SubmissionStatus
+from common.catalog import AssignmentSummary, CaseInfo, FunctionInfo
+from common.contracts import Device, GradingResult
+from common.records import SubmissionRecord, SubmissionStatus
 
-Device = Literal["cpu", "cuda"]
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # assignment and course ids
 STUDENT = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$"
 

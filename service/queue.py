@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from autograder.records import queue_for
-
-GRADE_TASK = "autograder.grade"
+from common.contracts import GRADE_TASK, GradeTask
+from common.records import queue_for
 
 
 class GradingQueue:
@@ -30,8 +29,8 @@ class GradingQueue:
     def enqueue(self, submission_id: str, device: str) -> None:
         """Send ``autograder.grade(submission_id)`` to the queue that grades on ``device``."""
         # The task id is the submission id, so worker logs name the submission.
-        kwargs = {"submission_id": submission_id}
-        self.send(GRADE_TASK, kwargs, queue_for(device), task_id=submission_id)
+        message = GradeTask(submission_id=submission_id).model_dump()
+        self.send(GRADE_TASK, message, queue_for(device), task_id=submission_id)
 
     def send(
         self, task_name: str, kwargs: dict, queue: str = "cpu", task_id: str | None = None

@@ -1,6 +1,6 @@
 """The web side's Redis adapter: store, read, list and wait on submissions; read the catalog.
 
-The key layout and the record model live in autograder/records.py, shared with the worker.
+The key layout and the record model live in common/records.py, shared with the worker.
 Every write of a new submission (record, source, indexes, cap check) is one Lua script, so
 a submission is either fully stored or not at all.
 """
@@ -12,8 +12,8 @@ import time
 
 import redis
 
-from autograder.catalog import AssignmentInfo
-from autograder.records import KEYS, SubmissionRecord, SubmissionStatus
+from common.catalog import AssignmentInfo
+from common.records import KEYS, SubmissionRecord, SubmissionStatus
 from service.errors import SubmissionCapError
 
 # KEYS: record, source, then the indexes to add the id to; when ARGV[1] (the cap) is not

@@ -7,9 +7,8 @@ import binascii
 
 from flask import Blueprint, Response, g, request, url_for
 
-from autograder.contracts import GradingResult
-from autograder.gradescope import GradescopeResults, to_gradescope
-from autograder.records import KEYS, SubmissionRecord
+from common.contracts import GradingResult
+from common.records import KEYS, SubmissionRecord
 from service.auth import caller, require_key
 from service.context import services
 from service.errors import (
@@ -20,6 +19,7 @@ from service.errors import (
     ProblemError,
     UnsupportedMediaTypeError,
 )
+from service.gradescope import GradescopeResults, to_gradescope
 from service.intake import accept
 from service.models import (
     ListQuery,

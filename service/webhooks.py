@@ -1,7 +1,7 @@
 """POST /api/v1/webhooks/lms: an LMS pushes a submission, signed with its key's secret.
 
 The request carries ``X-Autograder-Key-Id`` (which API key's webhook secret signed it) and
-``X-Autograder-Signature: t=<unix>,v1=<hex>`` over the raw body (autograder/signing.py).
+``X-Autograder-Signature: t=<unix>,v1=<hex>`` over the raw body (common/signing.py).
 Checks, in order: the key and its secret exist (401), the signature matches and is fresh
 (401), this exact signature was not seen before (409: a replay), the body is valid (422),
 the course is within the key's scope (403). Then the submission goes through the same
@@ -21,11 +21,11 @@ import hashlib
 import json
 
 from flask import Blueprint, Response, g, request, url_for
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from autograder.lms import LMS_KEYS, webhook_secret
-from autograder.records import KEYS, SubmissionRecord, SubmissionStatus
-from autograder.signing import KEY_ID_HEADER, SIGNATURE_HEADER, SignatureError, verify
+from common.lms import LMS_KEYS, webhook_secret
+from common.records import KEYS, SubmissionRecord, SubmissionStatus
+from common.signing import KEY_ID_HEADER, SIGNATURE_HEADER, SignatureError, verify
 from service.context import Services, services
 from service.errors import (
     AuthenticationError,
@@ -36,7 +36,7 @@ from service.errors import (
 )
 from service.intake import accept
 from service.keys import ApiKey
-from service.models import NAME, STUDENT, Device, SubmissionFields, SubmissionLinks
+from service.models import NAME, STUDENT, SubmissionFields, SubmissionLinks
 from service.openapi import operation
 from service.responses import json_response
 
@@ -60,21 +60,20 @@ class IdempotencyConflictError(ProblemError):
     status, slug, title = 409, "idempotency-conflict", "This LMS submission id is taken"
 
 
-class LmsSubmission(BaseModel):
-    """The webhook body: one student's file for one assignment, as the LMS sends it."""
+class LmsSubmission(SubmissionFields):
+    """The webhook body: one student's file for one assignment, as the LMS sends it.
 
-    model_config = ConfigDict(extra="forbid")
+    The submission's own fields (assignment, callback_url, device: their rules too) are
+    SubmissionFields'; here course and student_id are required, and the file comes base64.
+    """
 
     lms_submission_id: str = Field(
         pattern=r"^[\x21-\x7e]{1,200}$", description="The LMS's own id; the idempotency key."
     )
     course: str = Field(pattern=NAME, description="Must be the integration key's course.")
-    assignment: str = Field(pattern=NAME)
     student_id: str = Field(pattern=STUDENT)
     filename: str = Field(description="'hw4.py' or 'hw4.ipynb': decides how it is read.")
     file_base64: str = Field(description="The file's bytes, base64-encoded.")
-    callback_url: str | None = Field(None, max_length=2048, description="Where to POST the grade.")
-    device: Device = "cpu"
 
     def digest(self) -> str:
         """Return a hash of every field, to tell a retry from a different request."""
@@ -175,12 +174,8 @@ def _reserve(ctx: Services, key_id: str, sent: LmsSubmission) -> SubmissionRecor
 def _accept(ctx: Services, key: ApiKey, sent: LmsSubmission) -> SubmissionRecord:
     """Run the shared intake; keep the claim on success, release it on refusal."""
     slot = LMS_KEYS.webhook_submission(key.id, sent.lms_submission_id)
-    fields = SubmissionFields(
-        assignment=sent.assignment,
-        student_id=sent.student_id,
-        course=sent.course,
-        callback_url=sent.callback_url,
-        device=sent.device,
+    fields = SubmissionFields.model_validate(
+        sent.model_dump(include=set(SubmissionFields.model_fields))
     )
     try:
         data = _decode(sent.file_base64, ctx.settings.max_upload_bytes)

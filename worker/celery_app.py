@@ -15,9 +15,9 @@ import redis
 from celery import Celery, signals
 from kombu import Queue
 
-from autograder.heartbeats import Heartbeat
-from autograder.records import QUEUES, connect
-from autograder.settings import Settings
+from common.heartbeats import Heartbeat
+from common.records import QUEUES, connect
+from common.settings import Settings
 from worker import callbacks, tasks
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _preload(sender=None, **_) -> None:
 
 @signals.worker_ready.connect(dispatch_uid="autograder.ready")
 def _on_ready(sender=None, **_) -> None:
-    from worker.catalog import build_catalog, publish  # imports every pack
+    from worker.catalog_publisher import build_catalog, publish  # imports every pack
 
     settings: Settings = sender.app.autograder_settings
     client = connect(settings.redis_url)

@@ -14,8 +14,8 @@ from datetime import datetime
 
 import redis
 
-from autograder.contracts import GradingResult
-from autograder.records import KEYS, LATENCY_BUCKETS_S, SubmissionRecord, SubmissionStatus
+from common.contracts import GradingResult
+from common.records import KEYS, LATENCY_BUCKETS_S, SubmissionRecord, SubmissionStatus
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """POST to a callback URL at the address that was checked, and nowhere else.
 
-:func:`autograder.callback_urls.check_url` resolves the host once and checks every address;
+:func:`common.callback_urls.check_url` resolves the host once and checks every address;
 this module connects to that address (:attr:`CheckedURL.address`) with no second lookup,
 so a name that re-binds to 127.0.0.1 between check and connect gains nothing. The Host
 header, TLS SNI and the certificate check still use the host name. Redirects are not
@@ -16,7 +16,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from autograder.callback_urls import CallbackPolicy, CheckedURL, Resolver, check_url
+from common.callback_urls import CallbackPolicy, CheckedURL, Resolver, check_url
 
 DEFAULT_TIMEOUT_S = 5.0
 MAX_RESPONSE_BYTES = 16 * 1024  # enough for an error message; a receiver cannot flood us
@@ -115,7 +115,7 @@ def check_and_post(
 ) -> Reply:
     """Check ``url`` now (one DNS lookup) and POST to the address that passed.
 
-    Raises :class:`autograder.callback_urls.CallbackURLError` if the URL is refused, and
+    Raises :class:`common.callback_urls.CallbackURLError` if the URL is refused, and
     :class:`NetworkError` if the receiver did not answer.
     """
     checked = check_url(url, policy, resolve)

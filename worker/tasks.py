@@ -14,19 +14,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from functools import cache
 
 import redis
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from autograder.contracts import GradingResult, GradingStatus
-from autograder.records import KEYS, SubmissionRecord, SubmissionStatus, connect, utcnow
-from autograder.settings import Settings
-from worker import lifecycle
-from worker.sandbox.api import SandboxInfrastructureError
+from common.contracts import GRADE_TASK, GradeTask, GradingResult, GradingStatus
+from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
+from common.settings import Settings
+from worker import callbacks, lifecycle
+from worker.connections import redis_client
+from worker.sandbox.host.api import SandboxInfrastructureError
 
-GRADE_TASK = "autograder.grade"
 RETRYABLE = (SandboxInfrastructureError, redis.ConnectionError, redis.TimeoutError)
 log = logging.getLogger(__name__)
 
@@ -35,29 +34,32 @@ class SubmissionBusyError(RuntimeError):
     """Another worker holds the submission's lock (it is being graded right now)."""
 
 
-@cache
-def redis_client(url: str) -> redis.Redis:
-    """Return this process's Redis client (redis-py reopens its pool after a fork)."""
-    return connect(url)
+def pipeline_grader(settings: Settings):
+    """Return ``grade(record, source)``: the real pipeline under ``settings``; our own
+    failures are raised, not returned."""
+
+    def grade(record: SubmissionRecord, source: str) -> GradingResult:
+        from worker.grading.pipeline import grade_source  # numpy, packs, sandbox: lazily
+
+        return grade_source(
+            record.assignment,
+            record.filename,
+            source,
+            device=record.device,
+            raise_on_infra=True,
+            settings=settings,
+        )
+
+    return grade
 
 
-def run_pipeline(record: SubmissionRecord, source: str) -> GradingResult:
-    """Grade with the real pipeline; our own failures are raised, not returned."""
-    from worker.grading.pipeline import grade_source  # numpy, packs, sandbox: lazily
-
-    return grade_source(
-        record.assignment, record.filename, source, device=record.device, raise_on_infra=True
-    )
-
-
-def grade_submission(client: redis.Redis, submission_id: str, lock_ttl_s: float, grade=None) -> str:
+def grade_submission(client: redis.Redis, submission_id: str, lock_ttl_s: float, grade) -> str:
     """Grade one stored submission unless it is final already; return what happened.
 
     Returns the final status, or 'missing' / 'final' (nothing to do). Raises
     SubmissionBusyError if another worker holds it, and RETRYABLE errors (after putting the
     submission back to queued) for our own failures.
     """
-    grade = grade or run_pipeline
     record = lifecycle.load(client, submission_id)
     if record is None or record.status.is_final:
         return "missing" if record is None else "final"
@@ -132,9 +134,7 @@ def submission_finished(app: Celery, submission_id: str, outcome: str) -> None:
     The seam for what follows grading: the LMS callback task (issue 5) is enqueued here,
     by name, when the record has a callback_url.
     """
-    from worker.callbacks import enqueue_delivery
-
-    enqueue_delivery(app, redis_client(app.autograder_settings.redis_url), submission_id)
+    callbacks.enqueue_delivery(app, redis_client(app.autograder_settings.redis_url), submission_id)
 
 
 def backoff_s(settings: Settings, retries: int) -> float:
@@ -144,6 +144,7 @@ def backoff_s(settings: Settings, retries: int) -> float:
 
 def register(app: Celery, settings: Settings) -> None:
     """Register the grading task on ``app`` with the time limits of ``settings``."""
+    grader = pipeline_grader(settings)
 
     @app.task(
         name=GRADE_TASK,
@@ -158,9 +159,10 @@ def register(app: Celery, settings: Settings) -> None:
         time_limit=settings.task_time_limit_s,
     )
     def grade(self: Task, submission_id: str) -> str:
+        submission_id = GradeTask(submission_id=submission_id).submission_id
         client = redis_client(settings.redis_url)
         try:
-            outcome = grade_submission(client, submission_id, settings.lock_ttl_s)
+            outcome = grade_submission(client, submission_id, settings.lock_ttl_s, grader)
         except SubmissionBusyError as exc:
             # The holder finishes it, or dies and its lock expires: look again later.
             countdown = backoff_s(settings, self.request.retries)

@@ -69,7 +69,7 @@ def grade_command(args: argparse.Namespace) -> int:
         return usage_error(str(exc))
     if args.device not in pack.devices:
         return usage_error(f"{pack.id} is graded on {', '.join(pack.devices)}, not {args.device}")
-    from worker.grading.runners import device_problem
+    from worker.grading.runner_setup import device_problem
 
     problem = device_problem(args.device)
     if problem:
@@ -87,24 +87,44 @@ def grade_command(args: argparse.Namespace) -> int:
 def grade_file(pack, path: Path, device: str):
     """Grade the file at ``path`` with a runner made (and closed) for this one run.
 
-    Overlapped, as a one-shot command can be: the sandbox boots in its own process while
-    this one imports the pipeline's first half and builds the case inputs, then runs the
-    submission while this one imports the rest (worker.grading.early).
+    The default settings' sandbox starts first, before the settings are read: its zygote
+    boots (bubblewrap, an interpreter, NumPy) in its own process while this one imports
+    pydantic, reads the settings, imports the pipeline and builds the case inputs. Where
+    the settings ask for another sandbox, that one replaces it.
     """
-    from worker.grading.runners import settle, warm_start
+    from worker.grading.runner_setup import DEFAULT_CONFIG, make_runner, runner_config
 
-    runner = warm_start(pack.runtime, device)
+    runner = start(make_runner(), pack.runtime, device)
     try:
-        runner = settle(runner)
-        from worker.grading.early import start_early
+        from common.settings import Settings  # the one read of the environment here
 
-        source = path.read_bytes()
-        runner = start_early(pack, device, path.name, source, runner)
+        settings = Settings()
+        if runner_config(settings) != DEFAULT_CONFIG:
+            runner.close()
+            runner = start(make_runner(settings), pack.runtime, device)
         from worker.grading.pipeline import grade_pack
 
-        return grade_pack(pack, path.name, source, device, runner=runner)
+        source = path.read_bytes()
+        return grade_pack(pack, path.name, source, device, runner=runner, settings=settings)
     finally:
         runner.close()
+
+
+def start(runner, runtime: str, device: str):
+    """Start ``runner``'s zygote for (runtime, device) without waiting; return the runner.
+
+    Call it from the thread that runs the command: bubblewrap's --die-with-parent stops
+    the sandbox when the *thread* that started it ends.
+    """
+    from worker.sandbox.host.api import SandboxInfrastructureError
+
+    launch = getattr(runner, "launch", None)  # zygote-based runners can start early
+    if launch is not None:
+        try:
+            launch(runtime, device)
+        except SandboxInfrastructureError:  # the real run meets it again and reports it
+            pass
+    return runner
 
 
 def usage_error(message: str) -> int:

@@ -32,8 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def key_store(args: argparse.Namespace):
     """Return a KeyStore on the Redis that ``args`` point to."""
     from autograder.embedded import read_state
-    from autograder.records import connect
-    from autograder.settings import Settings
+    from common.records import connect
+    from common.settings import Settings
     from service.keys import KeyStore
 
     url = Settings().redis_url
@@ -46,7 +46,7 @@ def key_store(args: argparse.Namespace):
 
 
 def create_key(args: argparse.Namespace) -> int:
-    from autograder.lms import webhook_secret
+    from common.lms import webhook_secret
 
     store = key_store(args)
     try:

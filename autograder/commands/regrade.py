@@ -56,11 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Regrade, print the summary; exit 1 if any submission could not be regraded."""
-    from autograder.records import connect
-    from autograder.settings import Settings
+    from common.records import connect
+    from common.settings import Settings
 
-    client = connect(args.redis_url or Settings().redis_url)
-    summary = regrade(client, args.assignment, args.course, progress=sys.stderr)
+    settings = Settings()
+    client = connect(args.redis_url or settings.redis_url)
+    summary = regrade(client, args.assignment, args.course, sys.stderr, settings)
     if args.json:
         print(json.dumps(asdict(summary), indent=2))
     else:
@@ -68,23 +69,28 @@ def run(args: argparse.Namespace) -> int:
     return 1 if summary.errors else 0
 
 
-def regrade(client, assignment: str, course: str | None, progress: TextIO | None) -> Summary:
-    """Regrade every finished submission of ``assignment`` (in ``course``) in Redis."""
-    from autograder.records import KEYS
+def regrade(
+    client, assignment: str, course: str | None, progress: TextIO | None, settings=None
+) -> Summary:
+    """Regrade every finished submission of ``assignment`` (in ``course``) in Redis, under
+    ``settings`` (common.settings.Settings; the code's defaults when None)."""
+    from common.records import KEYS
 
     summary = Summary(assignment)
     ids = client.zrange(KEYS.index_assignment(assignment), 0, -1)  # oldest first
     summary.total = len(ids)
     for done, submission_id in enumerate(ids, start=1):
-        regrade_one(client, submission_id, course, summary)
+        regrade_one(client, submission_id, course, summary, settings)
         draw_progress(progress, done, summary)
     return summary
 
 
-def regrade_one(client, submission_id: str, course: str | None, summary: Summary) -> None:
+def regrade_one(
+    client, submission_id: str, course: str | None, summary: Summary, settings=None
+) -> None:
     """Grade one stored submission again, store the new result, and count it in ``summary``."""
-    from autograder.contracts import GradingStatus
-    from autograder.records import KEYS, SubmissionRecord, utcnow
+    from common.contracts import GradingStatus
+    from common.records import KEYS, SubmissionRecord, utcnow
     from worker.grading.pipeline import grade_source  # heavy (numpy, torch): only here
 
     fields = client.hgetall(KEYS.submission(submission_id))
@@ -94,7 +100,9 @@ def regrade_one(client, submission_id: str, course: str | None, summary: Summary
     if record is None or source is None or not record.status.is_final:
         summary.skipped += 1  # expired, another course, or a worker grades it with the new pack
         return
-    result = grade_source(record.assignment, record.filename, source, device=record.device)
+    result = grade_source(
+        record.assignment, record.filename, source, device=record.device, settings=settings
+    )
     if result.status is GradingStatus.FAILED:
         summary.errors += 1  # our fault: keep the result the student already has
         return

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def admin_key_line(client) -> str:
     """Return the line about the admin key, creating one on the first start."""
-    from autograder.settings import Settings
+    from common.settings import Settings
     from service.keys import ALL_COURSES, KeyStore
 
     if Settings().admin_key is not None:
@@ -69,7 +69,7 @@ def _interrupt(*_) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the embedded service until SIGINT/SIGTERM; return the exit status."""
     from autograder.embedded import Embedded, cuda_check, read_state
-    from autograder.settings import Settings
+    from common.settings import Settings
 
     settings = Settings()
     args.host = args.host or settings.host

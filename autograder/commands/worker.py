@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def resolve_queues(spec: str) -> list[str]:
     """Return the queue names of ``spec`` ('auto' asks a child process about CUDA)."""
     from autograder.embedded import cuda_check
-    from autograder.records import QUEUES
+    from common.records import QUEUES
 
     if spec == "auto":
         return ["cpu", "gpu"] if cuda_check().wait() == 0 else ["cpu"]
@@ -41,7 +41,7 @@ def resolve_queues(spec: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the worker until it is stopped; return the exit status."""
-    from autograder.settings import Settings
+    from common.settings import Settings
     from worker.celery_app import make_celery
 
     settings = Settings()

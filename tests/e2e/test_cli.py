@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.contracts import GradingResult
+from common.contracts import GradingResult
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
 SCRIPT = Path(sys.executable).with_name("autograder")

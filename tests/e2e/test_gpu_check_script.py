@@ -19,9 +19,8 @@ HIDDEN = {**os.environ, "PYTHONPATH": f"{REPO / 'bench' / 'no_web_stack'}:{REPO}
 
 
 def test_the_grading_core_and_the_gpu_tests_need_no_web_stack():
-    code = (
-        "import worker.grading.pipeline, worker.gpu, worker.nvml, autograder.cli, bench.gpu_latency"
-    )
+    code = "import worker.grading.pipeline, worker.sandbox.host.gpu, worker.sandbox.host.nvml"
+    code += ", autograder.cli, bench.gpu_latency"
     imported = subprocess.run([sys.executable, "-c", code], env=HIDDEN, capture_output=True)
     assert imported.returncode == 0, imported.stderr.decode()[-2000:]
     hidden = subprocess.run([sys.executable, "-c", "import redis"], env=HIDDEN)

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from worker.gpu import LeakCheck
-from worker.nvml import default_reader
-from worker.sandbox.api import CallSpec, SandboxRequest, SourceChunk
-from worker.sandbox.bwrap_runner import BwrapRunner
-from worker.sandbox.nvidia import CudaLimits
-from worker.sandbox.process_runner import ProcessRunner
+from worker.sandbox.host.api import CallSpec, SandboxRequest, SourceChunk
+from worker.sandbox.host.bwrap_runner import BwrapRunner
+from worker.sandbox.host.gpu import LeakCheck
+from worker.sandbox.host.nvidia import CudaLimits
+from worker.sandbox.host.nvml import default_reader
+from worker.sandbox.host.process_runner import ProcessRunner
 
 pytestmark = pytest.mark.gpu
 REPO = Path(__file__).resolve().parents[2]
@@ -92,7 +92,7 @@ GRADE_ON_CUDA = """
 import json, sys
 from pathlib import Path
 from worker.grading.pipeline import grade_source
-from worker.gpu import LeakCheck
+from worker.sandbox.host.gpu import LeakCheck
 result = grade_source("lecture4-torch", "torch_correct.py", Path(sys.argv[1]).read_text(),
                       device="cuda")
 import torch

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.contracts import GradingResult, GradingStatus
+from common.contracts import GradingResult, GradingStatus
 
 SUBMISSIONS = Path(__file__).parents[1] / "fixtures" / "submissions"
 MANIFEST = json.loads((SUBMISSIONS / "expected.json").read_text(encoding="utf-8"))

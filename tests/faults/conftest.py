@@ -15,8 +15,8 @@ import pytest
 import redis
 from fault_support import ADMIN_KEY, AUTH, FINAL, Redis, Worker, wait_until
 
-from autograder.records import KEYS, SubmissionRecord
-from autograder.settings import Settings
+from common.records import KEYS, SubmissionRecord
+from common.settings import Settings
 
 
 class Cluster:

@@ -19,8 +19,8 @@ from pathlib import Path
 import redis
 from live_services import RedisServer, wait_until
 
-from autograder.heartbeats import live_workers
-from autograder.records import KEYS, connect
+from common.heartbeats import live_workers
+from common.records import KEYS, connect
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # bench/ is not installed; plain `pytest` lacks the cwd

@@ -11,7 +11,7 @@ import time
 import pytest
 from fault_support import AUTH, FIXTURES, stored_results, wait_until
 
-from autograder.records import KEYS
+from common.records import KEYS
 
 pytestmark = pytest.mark.slow
 

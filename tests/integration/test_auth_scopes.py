@@ -7,7 +7,7 @@ import secrets
 import pytest
 from service_support import assert_problem, submit_text
 
-from autograder.records import KEYS
+from common.records import KEYS
 from service.keys import KeyStore, hash_secret
 
 pytestmark = pytest.mark.usefixtures("catalog")

@@ -10,7 +10,7 @@ import secrets
 import pytest
 from service_support import assert_problem, submit_text
 
-from autograder.records import KEYS
+from common.records import KEYS
 
 pytestmark = pytest.mark.usefixtures("catalog")
 

@@ -18,8 +18,8 @@ import pytest
 from live_services import RedisServer, start_worker, stop_process, wait_until
 from service_support import FIXTURES, assert_problem
 
-from autograder.contracts import GradingResult, GradingStatus
-from autograder.lms import (
+from common.contracts import GradingResult, GradingStatus
+from common.lms import (
     CALLBACK_TASK,
     LMS_KEYS,
     DeadLetter,
@@ -27,9 +27,9 @@ from autograder.lms import (
     push_dead_letter,
     webhook_secret,
 )
-from autograder.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
-from autograder.settings import Settings
-from autograder.signing import SignatureError, sign, verify
+from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
+from common.settings import Settings
+from common.signing import SignatureError, sign, verify
 from service import create_app
 from service.keys import KeyStore
 from service.queue import GradingQueue

@@ -12,8 +12,8 @@ import pytest
 from service_support import FIXTURES, assert_problem
 
 from autograder.cli import main
-from autograder.contracts import GradingResult, GradingStatus
-from autograder.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
+from common.contracts import GradingResult, GradingStatus
+from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
 from service.store import SubmissionStore
 from worker import lifecycle
 

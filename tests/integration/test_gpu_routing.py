@@ -51,7 +51,7 @@ def test_readyz_counts_waiting_tasks_per_queue_without_a_worker(make_settings, f
     from service import create_app
 
     client = create_app(make_settings(redis_url=fresh_redis.url, admin_key=ADMIN)).test_client()
-    from worker.catalog import build_catalog, publish
+    from worker.catalog_publisher import build_catalog, publish
 
     publish(fresh_redis.client(), build_catalog())
     for _ in range(3):

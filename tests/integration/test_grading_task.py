@@ -8,11 +8,11 @@ import threading
 import pytest
 import redis
 
-from autograder.contracts import GradingResult, GradingStatus
-from autograder.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
+from common.contracts import GradingResult, GradingStatus
+from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
 from service.store import SubmissionStore
 from worker import lifecycle
-from worker.sandbox.api import SandboxInfrastructureError
+from worker.sandbox.host.api import SandboxInfrastructureError
 from worker.tasks import SubmissionBusyError, give_up, grade_submission
 
 LOCK_TTL_S = 60

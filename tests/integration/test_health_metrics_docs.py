@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from service_support import FIXTURES, submit_file
 
-from autograder.heartbeats import Heartbeat, live_workers
+from common.heartbeats import Heartbeat, live_workers
 
 
 def test_healthz_answers_without_redis(make_settings):

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from autograder.records import KEYS
-from autograder.settings import Settings
+from common.records import KEYS
+from common.settings import Settings
 
 ADMIN_KEY = "fuzz-admin-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -52,7 +52,7 @@ def operations() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def api_schema(redis_server):
-    from worker.catalog import build_catalog, publish
+    from worker.catalog_publisher import build_catalog, publish
 
     url = f"redis://127.0.0.1:{redis_server.port}/{FUZZ_DB}"
     client = redis_server.client().__class__.from_url(url, decode_responses=True)

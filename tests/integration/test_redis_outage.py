@@ -7,10 +7,10 @@ import secrets
 import pytest
 from service_support import assert_problem, submit_text
 
-from autograder.records import KEYS
-from autograder.settings import Settings
+from common.records import KEYS
+from common.settings import Settings
 from service import create_app
-from worker.catalog import build_catalog, publish
+from worker.catalog_publisher import build_catalog, publish
 
 
 @pytest.fixture

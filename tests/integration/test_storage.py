@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from service_support import submit_text
 
-from autograder.records import KEYS, SubmissionRecord
+from common.records import KEYS, SubmissionRecord
 
 pytestmark = pytest.mark.usefixtures("catalog")
 

@@ -7,7 +7,7 @@ import base64
 import pytest
 from service_support import FIXTURES, submit_file
 
-from autograder.contracts import GradingResult
+from common.contracts import GradingResult
 
 pytestmark = pytest.mark.usefixtures("celery_worker")
 

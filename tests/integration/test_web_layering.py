@@ -9,7 +9,7 @@ import sys
 PROBE = """
 import json, sys
 import service
-from autograder.settings import Settings
+from common.settings import Settings
 app = service.create_app(Settings(redis_url="redis://127.0.0.1:1/0"))
 client = app.test_client()
 client.get("/openapi.json"); client.get("/docs"); client.get("/healthz")

@@ -10,9 +10,9 @@ import time
 import pytest
 from service_support import FIXTURES, assert_problem
 
-from autograder.lms import issue_webhook_secret
-from autograder.records import KEYS
-from autograder.signing import sign
+from common.lms import issue_webhook_secret
+from common.records import KEYS
+from common.signing import sign
 from service.keys import KeyStore
 
 pytestmark = pytest.mark.usefixtures("catalog")

@@ -16,8 +16,8 @@ import pytest
 
 from reference.pack import Forbidden, Probe
 from worker.grading.pipeline import grade_source
-from worker.sandbox.api import CallSpec, Limits, SandboxReport, SandboxRequest, SourceChunk
-from worker.sandbox.bwrap_runner import BwrapRunner
+from worker.sandbox.host.api import CallSpec, Limits, SandboxReport, SandboxRequest, SourceChunk
+from worker.sandbox.host.bwrap_runner import BwrapRunner
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "submissions"

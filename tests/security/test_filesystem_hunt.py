@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from worker.sandbox.api import Limits
+from worker.sandbox.host.api import Limits
 
 
 def test_the_planted_project_file_and_the_reference_are_unreadable(attack):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.sandbox.api import Limits
+from worker.sandbox.host.api import Limits
 
 GOOD = "def good(x):\n    return x.sum()\n"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.sandbox.api import Limits
+from worker.sandbox.host.api import Limits
 
 
 def test_one_huge_array_is_a_memory_limit(attack):

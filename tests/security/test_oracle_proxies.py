@@ -6,7 +6,7 @@ import textwrap
 
 import numpy as np
 
-from worker.sandbox.api import CallSpec, Limits, SandboxReport, SandboxRequest, SourceChunk
+from worker.sandbox.host.api import CallSpec, Limits, SandboxReport, SandboxRequest, SourceChunk
 
 
 class Doubler:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.sandbox.api import Limits
+from worker.sandbox.host.api import Limits
 
 
 def test_a_print_flood_is_truncated_and_counted(attack):

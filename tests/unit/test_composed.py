@@ -10,7 +10,7 @@ import numpy as np
 
 from reference.pack import Case, Forbidden, FunctionSpec, Observation, Pack, Tolerance, Verdict
 from worker.grading.pipeline import grade_pack
-from worker.sandbox.api import ImportOutcome, SandboxReport, SandboxRequest
+from worker.sandbox.host.api import ImportOutcome, SandboxReport, SandboxRequest
 
 _ids = itertools.count()
 SOURCE = "def inc(x):\n    return x + 1\n\ndef inc_twice(x):\n    return inc(inc(x))\n"

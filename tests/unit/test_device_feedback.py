@@ -15,7 +15,7 @@ from reference.pack import Observation, TensorValue
 from reference.packs import get_pack
 from worker.grading.plan import plan_cases
 from worker.grading.verdicts import judge
-from worker.sandbox.api import ImportOutcome
+from worker.sandbox.host.api import ImportOutcome
 
 TORCH = get_pack("lecture4-torch")
 FIX = "create new tensors with device=X.device (and dtype=X.dtype)"

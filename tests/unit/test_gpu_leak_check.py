@@ -10,8 +10,8 @@ import types
 
 import pytest
 
-from worker import gpu, nvml
-from worker.gpu import ComputeApp, GpuQueryError, LeakCheck
+from worker.sandbox.host import gpu, nvml
+from worker.sandbox.host.gpu import ComputeApp, GpuQueryError, LeakCheck
 
 CHILD = 4242  # a pid of our process tree (a sandbox child), in the fake tree below
 STRANGER = 777  # another user's process on the same GPU
@@ -51,7 +51,7 @@ def test_a_context_that_goes_away_while_settling_is_not_a_leak():
 
 def test_memory_still_held_by_a_process_of_ours_is_reported_and_recorded(caplog):
     check, slept = check_with(FakeReader([ComputeApp(CHILD, 500), ComputeApp(STRANGER, 900)]))
-    with caplog.at_level(logging.WARNING, logger="worker.gpu"):
+    with caplog.at_level(logging.WARNING, logger="worker.sandbox.host.gpu"):
         leaks = check.check()
     assert leaks == [ComputeApp(CHILD, 500)] == check.leaks
     assert len(slept) == len(gpu.SETTLE_S)
@@ -60,14 +60,14 @@ def test_memory_still_held_by_a_process_of_ours_is_reported_and_recorded(caplog)
 
 def test_a_context_in_the_worker_itself_is_an_error_naming_the_cause(caplog):
     check, _ = check_with(FakeReader([ComputeApp(os.getpid(), 300)]))
-    with caplog.at_level(logging.ERROR, logger="worker.gpu"):
+    with caplog.at_level(logging.ERROR, logger="worker.sandbox.host.gpu"):
         assert check.check() == [ComputeApp(os.getpid(), 300)]
     assert "the worker itself holds a CUDA context" in caplog.text
 
 
 def test_an_unreadable_gpu_skips_the_check_with_a_warning(caplog):
     check, _ = check_with(FakeReader(GpuQueryError("nvidia-smi exited 9")))
-    with caplog.at_level(logging.WARNING, logger="worker.gpu"):
+    with caplog.at_level(logging.WARNING, logger="worker.sandbox.host.gpu"):
         assert check.check() == []
     assert "nvidia-smi exited 9" in caplog.text
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from worker.sandbox import bwrap, confine, cuda, nvidia
-from worker.sandbox.api import SandboxRequest
-from worker.sandbox.bwrap_runner import BwrapRunner
-from worker.sandbox.process_runner import ProcessRunner
+from worker.sandbox.child import confine, cuda
+from worker.sandbox.host import bwrap, nvidia
+from worker.sandbox.host.api import SandboxRequest
+from worker.sandbox.host.bwrap_runner import BwrapRunner
+from worker.sandbox.host.process_runner import ProcessRunner
 
 REPO = Path(__file__).resolve().parents[2]
 NODES = ["/dev/nvidia-uvm", "/dev/nvidia0", "/dev/nvidiactl"]
@@ -210,7 +211,7 @@ def test_a_cuda_child_without_a_cuda_device_fails_before_any_student_code():
 def test_cuda_out_of_memory_is_a_memory_limit_not_an_exception():
     import torch
 
-    from worker.sandbox.harness import out_of_memory
+    from worker.sandbox.child.harness import out_of_memory
 
     error = torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 8.00 GiB")
     assert out_of_memory(error)
@@ -223,7 +224,7 @@ GRADE_ON_CPU = """
 import sys
 from pathlib import Path
 from worker.grading.pipeline import grade_source
-from worker.grading.runners import device_problem
+from worker.grading.runner_setup import device_problem
 source = Path(sys.argv[1]).read_text()
 result = grade_source("lecture4-torch", "torch_correct.py", source, device="cpu")
 problem = device_problem("cuda")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from autograder.contracts import GradingError, GradingResult, GradingStatus, TestResult
-from autograder.gradescope import to_gradescope
+from common.contracts import GradingError, GradingResult, GradingStatus, TestResult
+from service.gradescope import to_gradescope
 
 
 def case(name: str, passed: bool, visibility: str, message: str = "") -> TestResult:

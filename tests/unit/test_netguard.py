@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.callback_urls import (
+from common.callback_urls import (
     CallbackPolicy,
     CallbackURLError,
     CheckedURL,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pytest
 
-from autograder.contracts import GradingJob, GradingStatus
+from common.contracts import GradingStatus
 from reference.pack import (
     Case,
     Forbidden,
@@ -19,8 +19,8 @@ from reference.pack import (
     Tolerance,
     Verdict,
 )
-from worker.grading.pipeline import UnsupportedDeviceError, grade_job, grade_pack
-from worker.sandbox.api import (
+from worker.grading.pipeline import UnsupportedDeviceError, grade_pack, grade_source
+from worker.sandbox.host.api import (
     ImportOutcome,
     SandboxInfrastructureError,
     SandboxReport,
@@ -324,11 +324,10 @@ def test_device_the_pack_is_not_graded_on_is_refused():
         grade(FakeRunner(), device="cuda")
 
 
-def test_grade_job_grades_the_job_source(monkeypatch):
+def test_grade_source_grades_against_the_pack_named_by_its_id(monkeypatch):
     pack = make_pack()
     monkeypatch.setattr("worker.grading.pipeline.get_pack", lambda pack_id: pack)
-    job = GradingJob(submission_id="s1", assignment=pack.id, filename="s.py", source=CORRECT)
-    result = grade_job(job, runner=FakeRunner())
+    result = grade_source(pack.id, "s.py", CORRECT, runner=FakeRunner())
     assert (result.assignment, result.score) == (pack.id, 15)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograder.contracts import GradingError, GradingResult, TestResult
+from common.contracts import GradingError, GradingResult, TestResult
 
 
 def case(name: str, function: str, passed: bool, max_score: float, message: str = "", **kw):

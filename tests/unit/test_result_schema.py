@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.contracts import result_json_schema
+from common.contracts import result_json_schema
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "result.schema.json"
 
@@ -22,7 +22,7 @@ def test_committed_result_schema_matches_the_contract():
 def test_a_result_as_json_validates_against_the_committed_schema():
     import jsonschema  # a dependency of nbformat
 
-    from autograder.contracts import GradingError, GradingResult, TestResult
+    from common.contracts import GradingError, GradingResult, TestResult
 
     result = GradingResult(
         assignment="lecture4-numpy",

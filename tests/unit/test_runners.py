@@ -1,19 +1,28 @@
-"""The grading process's sandbox runner: started early, settled against the settings."""
+"""The grading side's sandbox: runners and limits made from the settings passed down."""
 
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
-from autograder.settings import Settings
-from worker.grading.runners import ENV_PREFIX, cuda_limits, settle, warm_start
-from worker.sandbox.api import SandboxRequest
-from worker.sandbox.bwrap_runner import BwrapRunner
-from worker.sandbox.nvidia import CudaLimits
+from common.settings import Settings
+from reference.pack import SandboxLimits
+from reference.packs import get_pack
+from worker.grading.runner_setup import (
+    DEFAULT_CONFIG,
+    make_runner,
+    runner_config,
+    sandbox_limits,
+    shared_runner,
+)
+from worker.sandbox.host.api import Limits, SandboxRequest
+from worker.sandbox.host.bwrap_runner import BwrapRunner
+from worker.sandbox.host.nvidia import CudaLimits
+from worker.sandbox.host.process_runner import ProcessRunner
 
 EMPTY = SandboxRequest(runtime="numpy", device="cpu", chunks=(), calls=())
 needs_bwrap = pytest.mark.skipif(
@@ -22,54 +31,80 @@ needs_bwrap = pytest.mark.skipif(
 )
 
 
-class FakeRunner:
-    def __init__(self):
-        self.closed = False
-
-    def close(self) -> None:
-        self.closed = True
-
-
-@pytest.fixture
-def no_settings_in_env(monkeypatch):
-    for name in list(os.environ):
-        if name.upper().startswith(ENV_PREFIX):
-            monkeypatch.delenv(name)
+def warm_start(runtime: str, device: str):
+    """A runner of the default kind with its zygote started, as `autograder grade` does."""
+    runner = make_runner()
+    runner.launch(runtime, device)
+    return runner
 
 
-def test_settle_keeps_the_warm_runner_without_reading_settings_when_none_are_set(
-    no_settings_in_env, monkeypatch
-):
-    monkeypatch.setitem(sys.modules, "autograder.settings", None)  # importing it now fails
-    runner = FakeRunner()
-    assert settle(runner) is runner and not runner.closed
-
-
-def test_settle_keeps_the_warm_runner_when_the_settings_say_auto(no_settings_in_env, monkeypatch):
-    monkeypatch.setenv("AUTOGRADER_SANDBOX", "auto")
-    monkeypatch.setenv("AUTOGRADER_GPU_MEMORY_MB", "512")
-    runner = FakeRunner()
-    assert settle(runner) is runner and not runner.closed
-    assert runner.cuda == CudaLimits(0.25, 512)
-
-
-def test_settle_replaces_the_warm_runner_when_the_settings_ask_for_another_kind(monkeypatch):
-    monkeypatch.setenv("autograder_sandbox", "process")  # read in any case, as Settings does
-    runner = FakeRunner()
-    settled = settle(runner)
+def test_the_runner_is_the_kind_and_has_the_caps_the_settings_ask_for(monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SANDBOX", "bwrap")  # the environment is not read
+    settings = Settings.defaults().model_copy(update={"sandbox": "process", "gpu_memory_mb": 512})
+    runner = make_runner(settings)
     try:
-        assert settled is not runner and runner.closed
-        assert type(settled).__name__ == "ProcessRunner"
+        assert isinstance(runner, ProcessRunner)
+        assert runner.cuda == CudaLimits(0.25, 512)
     finally:
+        runner.close()
+
+
+@needs_bwrap
+def test_the_hardened_runner_gets_the_scratch_and_cgroup_sizes_of_the_settings():
+    settings = Settings.defaults().model_copy(
+        update={"sandbox": "bwrap", "sandbox_scratch_mb": 8, "sandbox_cgroup_memory_mb": 512}
+    )
+    runner = make_runner(settings)
+    try:
+        assert runner._scratch_bytes == 8 * 2**20
+    finally:
+        runner.close()
+
+
+def test_one_shared_runner_per_sandbox_configuration():
+    process = Settings.defaults().model_copy(update={"sandbox": "process"})
+    assert shared_runner(process) is shared_runner(process.model_copy())
+    other = process.model_copy(update={"sandbox_scratch_mb": 32})
+    assert shared_runner(other) is not shared_runner(process)
+
+
+def test_limits_are_the_settings_with_the_packs_overrides_on_top():
+    pack = get_pack("lecture4-numpy")
+    settings = Settings.defaults().model_copy(
+        update={"sandbox_memory_mb": 2048, "sandbox_submission_s": 90.0, "sandbox_call_s": 7.0}
+    )
+    plain = replace(pack, limits=SandboxLimits())
+    assert sandbox_limits(settings, plain) == Limits(memory_mb=2048, wall_s=90.0, call_s=7.0)
+    own = replace(pack, limits=SandboxLimits(submission_s=30.0, call_s=3.0))
+    assert sandbox_limits(settings, own) == Limits(memory_mb=2048, wall_s=30.0, call_s=3.0)
+
+
+def test_the_limits_defaults_are_the_settings_defaults():
+    defaults = Settings.defaults()
+    limits = Limits()
+    assert (limits.cpu_s, limits.wall_s, limits.import_s, limits.memory_mb, limits.call_s) == (
+        defaults.sandbox_cpu_s,
+        defaults.sandbox_submission_s,
+        defaults.sandbox_import_s,
+        defaults.sandbox_memory_mb,
+        defaults.sandbox_call_s,
+    )
+
+
+def test_the_runner_made_before_the_settings_are_read_is_the_default_settings_one():
+    assert DEFAULT_CONFIG == runner_config(Settings.defaults())
+    early, settled = make_runner(), make_runner(Settings.defaults())
+    try:
+        assert type(early) is type(settled) and early.cuda == settled.cuda
+    finally:
+        early.close()
         settled.close()
 
 
-def test_settings_with_no_variable_set_are_what_an_unsettled_runner_has(no_settings_in_env):
-    config = Settings.model_config
-    assert config["env_prefix"] == ENV_PREFIX
-    assert config.get("env_file") is None and config.get("secrets_dir") is None  # env only
-    settings = Settings()
-    assert settings.sandbox == "auto" and cuda_limits(settings) == CudaLimits()
+def test_default_settings_do_not_read_the_environment(monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_SANDBOX_CALL_S", "1.5")
+    assert Settings().sandbox_call_s == 1.5
+    assert Settings.defaults().sandbox_call_s == 5.0
 
 
 @needs_bwrap

@@ -9,10 +9,15 @@ import numpy as np
 import pytest
 
 from reference.pack import Forbidden, Probe, TensorArg
-from worker.sandbox import bwrap, factory
-from worker.sandbox.api import CallSpec, SandboxInfrastructureError, SandboxRequest, SourceChunk
-from worker.sandbox.bwrap_runner import BwrapRunner, dedicated_uid
-from worker.sandbox.process_runner import ProcessRunner
+from worker.sandbox.host import bwrap, factory
+from worker.sandbox.host.api import (
+    CallSpec,
+    SandboxInfrastructureError,
+    SandboxRequest,
+    SourceChunk,
+)
+from worker.sandbox.host.bwrap_runner import BwrapRunner, dedicated_uid
+from worker.sandbox.host.process_runner import ProcessRunner
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 needs_bwrap = pytest.mark.skipif(
@@ -84,17 +89,12 @@ def test_hardened_and_process_runners_agree_on_a_grad_probe(hardened):
     np.testing.assert_array_equal(got.grad.array, expected.grad.array)
 
 
-def test_the_zygote_sees_no_project_directory_only_its_own_child_modules():
+def test_the_zygote_sees_no_project_directory_only_the_child_package():
     argv = bwrap.zygote_argv("/bin/bwrap", "torch", "cpu", 5, 2**20)
     sources = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--ro-bind"]
     project = [s for s in sources if s.startswith(REPO + os.sep) or s == REPO]
-    sandbox_dir = os.path.join(REPO, "worker", "sandbox") + os.sep
     site = [s for s in project if ".venv" in s or "site-packages" in s]
-    own = {s.removeprefix(sandbox_dir) for s in set(project) - set(site)}
-    assert all(s.startswith(sandbox_dir) for s in set(project) - set(site))
-    modules = {name.removesuffix(".py") for name in own if name.endswith(".py")}
-    cached = {f"__pycache__/{name}.{sys.implementation.cache_tag}.pyc" for name in modules}
-    assert own - {f"{name}.py" for name in modules} <= cached  # their bytecode, if any
+    assert set(project) - set(site) == {os.path.join(REPO, "worker", "sandbox", "child")}
     assert not [s for s in sources if s.rstrip("/") in ("", "/work", "/root", "/etc", REPO)]
     assert argv[argv.index("--size") + 1] == str(2**20)
 
@@ -143,23 +143,26 @@ def test_bwrap_mode_fails_loudly_where_it_cannot_run(monkeypatch):
     assert isinstance(factory.make_runner("auto"), ProcessRunner)
 
 
-def test_the_child_modules_bytecode_is_compiled_when_missing_or_stale_and_bound(
+def test_the_child_package_is_bound_whole_with_its_bytecode_compiled_when_missing_or_stale(
     tmp_path, monkeypatch
 ):
-    for module in bwrap.CHILD_MODULES:
+    names = ("__init__", "zygote", "harness", "wire")
+    for module in names:
         (tmp_path / f"{module}.py").write_text(f"NAME = {module!r}\n")
-    monkeypatch.setattr(bwrap, "HERE", tmp_path)
+    monkeypatch.setattr(bwrap, "CHILD", tmp_path)
     monkeypatch.setattr(sys, "dont_write_bytecode", True)  # PYTHONDONTWRITEBYTECODE
-    assert bwrap._bytecode() == [] and not (tmp_path / "__pycache__").exists()
+    bwrap.compile_child()
+    assert not (tmp_path / "__pycache__").exists()
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    binds = bwrap._bytecode()
+    bwrap.compile_child()
     cached = sorted((tmp_path / "__pycache__").iterdir())
-    assert len(cached) == len(bwrap.CHILD_MODULES)
-    assert sorted(binds[1::3]) == [str(p) for p in cached]
-    assert all(target.startswith("/sbx/lib/sandbox/__pycache__/") for target in binds[2::3])
+    assert len(cached) == len(names)
     harness = tmp_path / "harness.py"
     harness.write_text("NAME = 'changed, and longer'\n")
     pyc = next(p for p in cached if p.name.startswith("harness."))
     before = pyc.read_bytes()
-    bwrap._bytecode()
+    bwrap.compile_child()
     assert pyc.read_bytes() != before  # recompiled against the new source
+    argv = bwrap.zygote_argv("/usr/bin/bwrap", "numpy", "cpu", 3, 2**20)
+    at = argv.index(str(tmp_path))
+    assert argv[at - 1 : at + 2] == ["--ro-bind", str(tmp_path), "/sbx/lib/sandbox"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from worker.sandbox import cgroup
+from worker.sandbox.host import cgroup
 
 
 def fake_hierarchy(tmp_path: Path, controllers: str) -> tuple[Path, Path]:

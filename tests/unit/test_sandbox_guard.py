@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from reference.pack import Forbidden
-from worker.sandbox.api import CallSpec, SandboxRequest, SourceChunk
-from worker.sandbox.process_runner import ProcessRunner
+from worker.sandbox.host.api import CallSpec, SandboxRequest, SourceChunk
+from worker.sandbox.host.process_runner import ProcessRunner
 
 FORBID = Forbidden(modules=("sklearn",), calls=("statistics.fmean",), reason="write it yourself")
 

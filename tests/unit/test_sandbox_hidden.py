@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reference.pack import Observation
-from worker.sandbox.api import SourceChunk
-from worker.sandbox.hidden import mask, scrub
+from worker.sandbox.host.api import SourceChunk
+from worker.sandbox.host.hidden import mask, scrub
 
 CODE = "def softmax(scores):\n    total = scores.sum()\n    raise ValueError(str(scores))\n"
 CHUNKS = (

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from reference.pack import Forbidden, Probe, TensorArg, TensorValue
-from worker.sandbox.api import (
+from worker.sandbox.host.api import (
     CallSpec,
     Limits,
     SandboxInfrastructureError,
     SandboxRequest,
     SourceChunk,
 )
-from worker.sandbox.process_runner import ProcessRunner
+from worker.sandbox.host.process_runner import ProcessRunner
 
 SOFTMAX = """
 import numpy as np

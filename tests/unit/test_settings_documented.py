@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.settings import Settings
+from common.settings import Settings
 
 DOC = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 ROWS = dict(re.findall(r"^\| `(AUTOGRADER_\w+)` \| ([^|]+) \|", DOC, flags=re.M))

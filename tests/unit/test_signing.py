@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from autograder.signing import (
+from common.signing import (
     SignatureError,
     compute_signature,
     parse_header,

@@ -7,13 +7,8 @@ import json
 import nbformat
 import pytest
 
-from worker.grading.source import (
-    MAX_CELLS,
-    MAX_CHUNKS,
-    MAX_SOURCE_CHARS,
-    NotGradableError,
-    parse_submission,
-)
+from worker.grading.chunks import MAX_CELLS, MAX_CHUNKS, MAX_SOURCE_CHARS, NotGradableError
+from worker.grading.source import parse_submission
 
 
 def notebook(*cells: tuple[str, str]) -> str:

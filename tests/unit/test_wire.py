@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from reference.pack import TensorValue
-from worker.sandbox import values, wire
+from worker.sandbox.child import values, wire
 
 
 def roundtrip(value):

@@ -4,7 +4,7 @@ Some graded functions build on others (``FunctionSpec.helpers``: train_sgd on sg
 If such a function F failed cases and, by the static call graph (worker.grading.forbidden:
 directly or through the student's own code), calls a helper that failed its own cases (a
 wrong value, missing, raised...), F's failed cases run again in a second sandbox request
-with the pack's oracle of each such helper in its place (worker.sandbox.api:
+with the pack's oracle of each such helper in its place (worker.sandbox.host.api:
 ``CallSpec.substitutes``). The new verdicts replace the old: a pass is a pass; a failure
 says it was graded with the reference helpers, so the student knows the bug is F's own.
 A submission without such failures pays nothing: there is no second request.
@@ -17,21 +17,21 @@ gradient through it could not be checked.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 
-from reference.pack import Device, Pack, Verdict
+from reference.pack import Pack, Verdict
 from worker.grading.forbidden import StaticFacts
 from worker.grading.plan import PlannedCase, call_specs
 from worker.grading.results import stopped_at
 from worker.grading.verdicts import join_words, judge
-from worker.sandbox.api import SandboxRequest, SandboxRunner, SourceChunk
+from worker.sandbox.host.api import SandboxRequest, SandboxRunner
 
 KEEP = frozenset({"forbidden_call", "missing", "not_gradable"})
 
 
 def regrade_composed(
     pack: Pack,
-    device: Device,
-    chunks: tuple[SourceChunk, ...],
+    first: SandboxRequest,
     facts: StaticFacts,
     planned: Sequence[PlannedCase],
     verdicts: Sequence[Verdict],
@@ -39,7 +39,8 @@ def regrade_composed(
     runner: SandboxRunner,
 ) -> list[Verdict]:
     """Return ``verdicts`` with failed cases of composed functions graded again where a
-    helper they call failed (``defined``: the names the file defined when it ran)."""
+    helper they call failed (``first``: the run's request, whose chunks and limits the
+    second run keeps; ``defined``: the names the file defined when it ran)."""
     plan = substitutions(pack, facts.reaches, planned, verdicts, defined)
     again = [
         i
@@ -49,16 +50,13 @@ def regrade_composed(
     if not again:
         return list(verdicts)
     lent = {name for p in (planned[i] for i in again) for name in plan[p.case.function]}
-    request = SandboxRequest(
-        runtime=pack.runtime,
-        device=device,
-        chunks=chunks,
-        calls=call_specs(pack, [planned[i] for i in again], substitutes=plan),
-        forbidden=pack.forbidden,
+    request = replace(
+        first,
+        calls=call_specs([planned[i] for i in again], substitutes=plan),
         oracles={name: pack.oracles[name] for name in lent},
     )
     report = runner.run(request)
-    where = stopped_at(report.imported, chunks)
+    where = stopped_at(report.imported, first.chunks)
     new = list(verdicts)
     for i in again:
         p, fn = planned[i], planned[i].case.function

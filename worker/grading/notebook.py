@@ -13,7 +13,7 @@ import warnings
 
 import nbformat
 
-from worker.grading.source import (
+from worker.grading.chunks import (
     MAX_CELLS,
     MAX_NOTEBOOK_CHARS,
     MAX_SOURCE_CHARS,

@@ -1,6 +1,6 @@
 """Grade one submission: parse, check forbidden calls, run in the sandbox, judge every case.
 
-Three outcomes, kept apart (autograder.contracts.GradingStatus): ``graded`` (whatever the
+Three outcomes, kept apart (common.contracts.GradingStatus): ``graded`` (whatever the
 score, an import error included), ``not_gradable`` (syntax error, bad notebook: score 0,
 every test listed as failed so students see what exists) and ``failed`` (our fault: the
 sandbox or a check broke; never charged to the student). With ``raise_on_infra=True`` our
@@ -13,9 +13,11 @@ import logging
 import time
 from collections.abc import Sequence
 
-from autograder.contracts import GradingError, GradingJob, GradingResult, GradingStatus
+from common.contracts import GradingError, GradingResult, GradingStatus
+from common.settings import Settings
 from reference.pack import Case, Device, Pack
 from reference.packs import get_pack
+from worker.grading.chunks import NotGradableError, ParsedSource
 from worker.grading.composed import regrade_composed
 from worker.grading.forbidden import StaticFacts
 from worker.grading.plan import PlannedCase, plan_cases
@@ -30,30 +32,21 @@ from worker.grading.results import (
     total,
     versions,
 )
-from worker.grading.runners import default_runner, device_problem
-from worker.grading.source import NotGradableError, ParsedSource, parse_submission
+from worker.grading.runner_setup import device_problem, sandbox_limits, shared_runner
+from worker.grading.source import parse_submission
 from worker.grading.verdicts import judge
-from worker.sandbox.api import SandboxInfrastructureError, SandboxReport, SandboxRunner
+from worker.sandbox.host.api import (
+    SandboxInfrastructureError,
+    SandboxReport,
+    SandboxRequest,
+    SandboxRunner,
+)
 
 log = logging.getLogger(__name__)
 
 
 class UnsupportedDeviceError(ValueError):
     """The assignment is not graded on the requested device."""
-
-
-def grade_job(
-    job: GradingJob, runner: SandboxRunner | None = None, raise_on_infra: bool = False
-) -> GradingResult:
-    """Grade a queued job (see :func:`grade_source`)."""
-    return grade_source(
-        job.assignment,
-        job.filename,
-        job.source,
-        device=job.device,
-        runner=runner,
-        raise_on_infra=raise_on_infra,
-    )
 
 
 def grade_source(
@@ -64,15 +57,18 @@ def grade_source(
     runner: SandboxRunner | None = None,
     cases: Sequence[Case] | None = None,
     raise_on_infra: bool = False,
+    settings: Settings | None = None,
 ) -> GradingResult:
     """Grade ``source`` (a .py file or a notebook, by ``filename``) against pack ``pack_id``.
 
-    ``runner`` defaults to one sandbox runner per process; ``cases`` replaces the pack's
-    battery (tests). Raises UnknownAssignmentError / UnsupportedDeviceError for bad requests,
-    and, if ``raise_on_infra``, whatever broke on our side.
+    ``settings``: the process's settings, passed down from its entry point (the code's
+    defaults when None; the environment is not read here). ``runner`` defaults to the
+    process's shared runner for those settings; ``cases`` replaces the pack's battery
+    (tests). Raises UnknownAssignmentError / UnsupportedDeviceError for bad requests, and,
+    if ``raise_on_infra``, whatever broke on our side.
     """
     return grade_pack(
-        get_pack(pack_id), filename, source, device, runner, cases, raise_on_infra=raise_on_infra
+        get_pack(pack_id), filename, source, device, runner, cases, raise_on_infra, settings
     )
 
 
@@ -84,9 +80,12 @@ def grade_pack(
     runner: SandboxRunner | None = None,
     cases: Sequence[Case] | None = None,
     raise_on_infra: bool = False,
+    settings: Settings | None = None,
 ) -> GradingResult:
     """Grade ``source`` against ``pack`` itself (see :func:`grade_source`)."""
     started = time.perf_counter()
+    settings = settings or Settings.defaults()
+    limits = sandbox_limits(settings, pack)
     if device not in pack.devices:
         raise UnsupportedDeviceError(
             f"{pack.id} is graded on {', '.join(pack.devices)}, not on {device!r}"
@@ -96,15 +95,16 @@ def grade_pack(
         problem = device_problem(device)
         if problem:  # else every call would "crash" and the student would be charged
             raise SandboxInfrastructureError(problem)
-        planned = plan_cases(pack, device, cases)
+        planned = plan_cases(pack, device, cases, limits)
         try:
             parsed = parse_submission(filename, source)
             static = static_facts(pack, parsed)
         except NotGradableError as exc:
             result.update(not_gradable(planned, exc))
         else:
-            runner = runner or default_runner()
-            result.update(run_and_judge(pack, device, parsed, static, planned, runner))
+            runner = runner or shared_runner(settings)
+            request = sandbox_request(pack, device, parsed, static, planned, limits)
+            result.update(run_and_judge(pack, request, parsed, static, planned, runner))
     except Exception as exc:
         if raise_on_infra:
             raise
@@ -127,18 +127,19 @@ def not_gradable(planned: list[PlannedCase], exc: NotGradableError) -> dict:
 
 def run_and_judge(
     pack: Pack,
-    device: Device,
+    request: SandboxRequest,
     parsed: ParsedSource,
     static: StaticFacts,
     planned: list[PlannedCase],
     runner: SandboxRunner,
 ) -> dict:
-    """Run the submission's chunks and calls in the sandbox; return the judged fields.
+    """Run ``request`` (the submission's chunks and calls) in the sandbox; return the
+    judged fields.
 
     Failed cases of functions whose helpers failed are graded again with reference
     helpers (worker.grading.composed).
     """
-    report: SandboxReport = runner.run(sandbox_request(pack, device, parsed, static, planned))
+    report: SandboxReport = runner.run(request)
     where = stopped_at(report.imported, parsed.chunks)
     verdicts = []
     for p in planned:
@@ -146,9 +147,7 @@ def run_and_judge(
         forbidden = static.forbidden.get(p.case.function, ())
         verdicts.append(judge(pack, p, observation, forbidden, report.imported, where))
     defined = report.imported.defined
-    verdicts = regrade_composed(
-        pack, device, parsed.chunks, static, planned, verdicts, defined, runner
-    )
+    verdicts = regrade_composed(pack, request, static, planned, verdicts, defined, runner)
     tests = [to_test_result(p, v) for p, v in zip(planned, verdicts, strict=True)]
     score, max_score = total(tests)
     return dict(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.pack import Case, Device, Pack
-from worker.sandbox.api import CallSpec
+from worker.sandbox.host.api import CallSpec, Limits
 
 
 @dataclass
@@ -30,18 +30,22 @@ _BATTERIES: dict[tuple[str, str], Battery] = {}
 
 @dataclass(frozen=True)
 class PlannedCase:
-    """One case of this run: its call id, its built inputs and its share of the points."""
+    """One case of this run: its call id, its built inputs, its share of the points and its
+    time limit in seconds (the case's, else its function's, else the run's default)."""
 
     case: Case
     call_id: str
     inputs: dict[str, Any]
     max_score: float
+    time_limit_s: float
 
 
 def plan_cases(
-    pack: Pack, device: Device, cases: Sequence[Case] | None = None
+    pack: Pack, device: Device, cases: Sequence[Case] | None = None, limits: Limits | None = None
 ) -> list[PlannedCase]:
     """Return the planned cases, in order; ``cases`` replaces the pack's battery if given.
+
+    ``limits`` gives the time limit of calls whose case and function set none (``call_s``).
 
     A case is worth ``points x weight / (sum of the weights of its function's cases)``.
     The pack's own battery and its inputs are built once per process; explicit ``cases``
@@ -51,13 +55,16 @@ def plan_cases(
     total_weight: dict[str, float] = defaultdict(float)
     for case in battery.cases:
         total_weight[case.function] += case.weight
+    call_s = (limits or Limits()).call_s
     planned = []
     for index, case in enumerate(battery.cases):
-        points = pack.function(case.function).points
+        spec = pack.function(case.function)
+        points = spec.points
         share = case.weight / total_weight[case.function] if total_weight[case.function] else 0.0
         if index not in battery.inputs:
             battery.inputs[index] = case.build()
-        planned.append(PlannedCase(case, f"c{index}", battery.inputs[index], points * share))
+        limit = next(t for t in (case.time_limit_s, spec.time_limit_s, call_s) if t is not None)
+        planned.append(PlannedCase(case, f"c{index}", battery.inputs[index], points * share, limit))
     return planned
 
 
@@ -71,7 +78,6 @@ def pack_battery(pack: Pack, device: Device) -> Battery:
 
 
 def call_specs(
-    pack: Pack,
     planned: Sequence[PlannedCase],
     skip: Collection[str] = (),
     substitutes: Mapping[str, tuple[str, ...]] | None = None,
@@ -92,16 +98,9 @@ def call_specs(
             function=p.case.function,
             kwargs=dict(p.inputs),
             probe=p.case.probe,
-            time_limit_s=time_limit(pack, p.case),
+            time_limit_s=p.time_limit_s,
             substitutes=lent.get(p.case.function, ()),
             hidden=p.case.visibility == "hidden",
         )
         for p in chosen
     )
-
-
-def time_limit(pack: Pack, case: Case) -> float:
-    """Return the case's own time limit, or its function's."""
-    if case.time_limit_s is not None:
-        return case.time_limit_s
-    return pack.function(case.function).time_limit_s

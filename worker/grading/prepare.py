@@ -1,16 +1,12 @@
-"""What a grading run asks of the sandbox, worked out without running anything.
-
-Apart from the pipeline, and free of autograder.contracts (pydantic), so that a one-shot
-command can start the sandbox on this request while it still imports the rest.
-"""
+"""What a grading run asks of the sandbox, worked out without running anything."""
 
 from __future__ import annotations
 
 from reference.pack import Device, Pack
+from worker.grading.chunks import NotGradableError, ParsedSource
 from worker.grading.forbidden import StaticFacts, analyse
 from worker.grading.plan import PlannedCase, call_specs
-from worker.grading.source import NotGradableError, ParsedSource
-from worker.sandbox.api import SandboxRequest
+from worker.sandbox.host.api import Limits, SandboxRequest
 
 
 def static_facts(pack: Pack, parsed: ParsedSource) -> StaticFacts:
@@ -34,6 +30,7 @@ def sandbox_request(
     parsed: ParsedSource,
     static: StaticFacts,
     planned: list[PlannedCase],
+    limits: Limits,
 ) -> SandboxRequest:
     """The submission's chunks and the calls of ``planned``, but for functions already
     failed for a forbidden name (no need to run them)."""
@@ -42,6 +39,7 @@ def sandbox_request(
         runtime=pack.runtime,
         device=device,
         chunks=parsed.chunks,
-        calls=call_specs(pack, planned, skip),
+        calls=call_specs(planned, skip),
         forbidden=pack.forbidden,
+        limits=limits,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from autograder.contracts import GradingResult, GradingStatus, TestResult
+from common.contracts import GradingResult, GradingStatus, TestResult
 
 OUTPUT_LINES = 20
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import metadata
 
-from autograder.contracts import GradingError, TestResult, Visibility
+from common.contracts import GradingError, TestResult, Visibility
 from reference.pack import Runtime, Verdict
+from worker.grading.chunks import NotGradableError
 from worker.grading.plan import PlannedCase
-from worker.grading.source import NotGradableError
 from worker.grading.verdicts import cap_traceback
-from worker.sandbox.api import ImportOutcome, SandboxReport, SourceChunk
+from worker.sandbox.host.api import ImportOutcome, SandboxReport, SourceChunk
 
 MAX_OUTPUT_CHARS = 8000
 HIDDEN_OUTPUT_NOTE = "(output printed during hidden tests is not shown)"

@@ -12,8 +12,8 @@ import difflib
 
 from reference import devices
 from reference.pack import Observation, Pack, Verdict
-from worker.grading.plan import PlannedCase, time_limit
-from worker.sandbox.api import ImportOutcome
+from worker.grading.plan import PlannedCase
+from worker.sandbox.host.api import ImportOutcome
 
 MAX_TRACEBACK_LINES = 10
 MAX_TRACEBACK_CHARS = 1500
@@ -46,7 +46,7 @@ def judge(
             return wrong_device_verdict(fn, observation.error, planned.inputs)
         return exception_verdict(fn, observation.error)
     if observation.status != "ok":
-        return failure_verdict(fn, observation, time_limit(pack, planned.case))
+        return failure_verdict(fn, observation, planned.time_limit_s)
     if observation.mutated:
         return mutation_verdict(fn, observation.mutated)
     try:

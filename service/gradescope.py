@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from autograder.contracts import GradingResult, GradingStatus, Visibility
+from common.contracts import GradingResult, GradingStatus, Visibility
 
 GradescopeVisibility = Literal["hidden", "after_due_date", "after_published", "visible"]
 OUTPUT_CHARS = 8000  # of the student's captured output quoted in the summary

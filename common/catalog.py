@@ -1,6 +1,6 @@
 """What the web side knows of an assignment, without importing its pack.
 
-Each worker builds one :class:`AssignmentInfo` per pack at start (worker/catalog.py) and
+Each worker builds one :class:`AssignmentInfo` per pack at start (worker/catalog_publisher.py) and
 publishes it to Redis; the service validates submissions and serves /assignments from it.
 Only what a student may see is here: visible cases by name and description, never inputs.
 """

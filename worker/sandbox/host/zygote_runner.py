@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from worker.gpu import LeakCheck
+from worker.sandbox.host.gpu import LeakCheck
 
 from .api import Limits, SandboxReport, SandboxRequest
 from .nvidia import CudaLimits
 from .session import Session
-from .zygote_client import Zygote, ZygoteCommand
+from .zygote_client import ZygoteClient, ZygoteCommand
 
 
 def spawn_config(limits: Limits, confine: dict | None = None) -> dict:
@@ -36,7 +36,7 @@ class ZygoteRunner:
     """
 
     def __init__(self, cuda: CudaLimits | None = None, gpu_check: LeakCheck | None = None):
-        self._zygotes: dict[tuple[str, str], Zygote] = {}
+        self._zygotes: dict[tuple[str, str], ZygoteClient] = {}
         self.cuda = cuda or CudaLimits()
         self.gpu_check = gpu_check or LeakCheck()
 
@@ -55,7 +55,7 @@ class ZygoteRunner:
             confine["cuda"] = self.cuda.config()
         return spawn_config(request.limits, confine)
 
-    def zygote(self, runtime: str, device: str) -> Zygote:
+    def zygote(self, runtime: str, device: str) -> ZygoteClient:
         """The warm zygote for (runtime, device), started on first use or after it died."""
         key = (runtime, device)
         if key not in self._zygotes:
@@ -68,7 +68,7 @@ class ZygoteRunner:
     def launch(self, runtime: str, device: str) -> None:
         """Start the zygote for (runtime, device) without waiting until it is ready.
 
-        The first run waits for it; meanwhile the caller goes on (see Zygote.launch for
+        The first run waits for it; meanwhile the caller goes on (see ZygoteClient.launch for
         which thread must call this).
         """
         key = (runtime, device)
@@ -77,7 +77,7 @@ class ZygoteRunner:
         if not self._zygotes[key].alive:
             self._zygotes[key].launch()
 
-    def make_zygote(self, runtime: str, device: str) -> Zygote:
+    def make_zygote(self, runtime: str, device: str) -> ZygoteClient:
         """A (not yet started) zygote for (runtime, device)."""
         raise NotImplementedError
 

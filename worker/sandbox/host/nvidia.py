@@ -18,6 +18,8 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from common import sandbox_defaults as sd
+
 DRIVER_DIR = "/sbx/nvidia"  # the driver libraries, read-only, first on LD_LIBRARY_PATH
 DRIVER_LIBRARY = re.compile(r"^lib(cuda|nvidia-[a-z0-9-]+)\.so(\.\d+)*$")
 CUDA_ENV = {
@@ -36,8 +38,8 @@ class CudaLimits:
     hold; ``memory_mb``: an absolute cap in MiB (0: none); the smaller one applies.
     """
 
-    memory_fraction: float = 0.25
-    memory_mb: int = 0
+    memory_fraction: float = sd.GPU_MEMORY_FRACTION
+    memory_mb: int = sd.GPU_MEMORY_MB
 
     def config(self) -> dict:
         """The ``cuda`` entry of a child's confinement config (plain JSON)."""

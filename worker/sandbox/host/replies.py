@@ -12,7 +12,7 @@ from typing import Any
 
 from reference.pack import Observation, TensorArg, TensorValue
 
-from . import values, wire
+from ..child import values, wire
 from .api import CallSpec, ImportOutcome
 from .zygote_client import Exit
 

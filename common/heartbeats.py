@@ -12,7 +12,7 @@ import threading
 
 import redis
 
-from autograder.records import KEYS, QUEUES
+from common.records import KEYS, QUEUES
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """Typed messages shared by the web side and the worker side.
 
-This module is the only project code that both `service/` and `worker/` import. It holds
-plain pydantic models: a grading job (what the service enqueues) and a grading result (what
-the worker stores). Everything here serialises with ``model_dump(mode="json")``.
+Plain pydantic models: the grade-task message (what the service enqueues, by task name)
+and the grading result (what the worker stores). Everything here serialises with
+``model_dump(mode="json")``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 1
+GRADE_TASK = "autograder.grade"  # the Celery task name; the web side enqueues by name
+
+# Where a submission is graded. reference.pack.Device is the same literal, kept there
+# because reference/ imports nothing of ours (a test holds the two equal).
+Device = Literal["cpu", "cuda"]
 
 
 class Visibility(StrEnum):
@@ -76,18 +81,20 @@ class GradingResult(BaseModel):
     error: GradingError | None = None
     output: str = Field(default="", description="Captured student stdout/stderr, truncated.")
     duration_ms: float = Field(ge=0, description="Wall time of the grading run, milliseconds.")
-    device: Literal["cpu", "cuda"] = "cpu"
+    device: Device = "cpu"
     versions: dict[str, str] = Field(default_factory=dict, description="python, numpy, torch...")
 
 
-class GradingJob(BaseModel):
-    """What the service enqueues for a worker: ids and source text, never live objects."""
+class GradeTask(BaseModel):
+    """The message of a ``GRADE_TASK``: which stored submission to grade.
 
-    submission_id: str
-    assignment: str
-    filename: str = Field(description="'submission.py' or 'submission.ipynb'; decides parsing.")
-    source: str = Field(description="The file's text (UTF-8); a notebook's JSON text.")
-    device: Literal["cpu", "cuda"] = "cpu"
+    Only the id travels: the worker reads the record and the file from the store, so a
+    redelivered or retried message never carries a stale copy of either.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    submission_id: str = Field(min_length=1, max_length=128)
 
 
 def result_json_schema() -> dict:

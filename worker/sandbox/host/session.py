@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 from reference.pack import Observation
 
-from . import hidden, oracle, results, wire
+from ..child import wire
+from . import hidden, oracle, replies
 from .api import (
     CallSpec,
     ImportOutcome,
@@ -27,7 +28,7 @@ from .api import (
     SandboxReport,
     SandboxRequest,
 )
-from .zygote_client import Child, Zygote
+from .zygote_client import Child, ZygoteClient
 
 CHUNK_REPLY_MAX = 4 * 2**20
 EXIT_WAIT_S = 10.0
@@ -44,7 +45,7 @@ class Lost(NamedTuple):
 class Session:
     """The state of one submission's run: its current child and what it has seen."""
 
-    def __init__(self, zygote: Zygote, request: SandboxRequest, spawn: dict) -> None:
+    def __init__(self, zygote: ZygoteClient, request: SandboxRequest, spawn: dict) -> None:
         self.zygote, self.request, self.spawn = zygote, request, spawn
         self.limits = request.limits
         self.child: Child | None = None
@@ -80,15 +81,15 @@ class Session:
                 if reply.status == "timeout":
                     error = f"running {chunks[index].origin} did not finish in time"
                     error += f" ({self.limits.import_s:g} s): an endless loop at import?"
-                return results.import_outcome(reply.status, defined, index, error, None)
+                return replies.import_outcome(reply.status, defined, index, error, None)
             status, defined, error, line = reply
             if status != "ok":
                 self.replay = index + 1  # it raises again, leaving the same definitions
                 self.defined = defined
-                return results.import_outcome(status, defined, index, error, line)
+                return replies.import_outcome(status, defined, index, error, line)
         self.replay = len(chunks)
         self.defined = defined
-        return results.import_outcome("ok", defined, None, "", None)
+        return replies.import_outcome("ok", defined, None, "", None)
 
     def _run_chunks(self, count: int, deadline: float, keep_output: bool = True):
         """Send the first ``count`` chunks; yield each chunk's validated report in turn.
@@ -112,8 +113,8 @@ class Session:
         for index in range(count):
             try:
                 reply, _ = wire.recv(self.child.reply_fd, CHUNK_REPLY_MAX, deadline)
-                report = results.chunk_reply(reply, index)
-            except (wire.WireError, results.ReplyError) as e:
+                report = replies.chunk_reply(reply, index)
+            except (wire.WireError, replies.ReplyError) as e:
                 origin = self.request.chunks[index].origin
                 yield self._lost(e, f"running {origin}")
                 return
@@ -157,7 +158,7 @@ class Session:
 
         A child whose stream is out of step (a forged or garbled message) is discarded.
         """
-        tree, frames = results.encode_kwargs(call.kwargs)
+        tree, frames = replies.encode_kwargs(call.kwargs)
         probe = {"kind": call.probe.kind, "wrt": call.probe.wrt}
         header = {"op": "call", "call_id": call.call_id, "function": call.function}
         header.update(kwargs=tree, probe=probe, substitutes=list(call.substitutes))
@@ -176,7 +177,7 @@ class Session:
                 text = f"{call.function} did not return within {call.time_limit_s:g} s"
             ms = (time.monotonic() - started) * 1000
             return Observation(status, error=text, duration_ms=ms)
-        except (wire.WireError, results.ReplyError) as e:
+        except (wire.WireError, replies.ReplyError) as e:
             self._lost(wire.WireError(str(e)), "")
             return None
         if reply.get("op") != "result" or reply.get("call_id") != call.call_id:
@@ -187,7 +188,7 @@ class Session:
         if not call.hidden:
             self.output.add(reply)
         ms = (time.monotonic() - started) * 1000
-        return results.observation(call, reply, reply_frames, ms)
+        return replies.observation(call, reply, reply_frames, ms)
 
     def _reply(self, lender: oracle.Lender, deadline: float) -> tuple[dict, list[bytes]]:
         """Receive the reply to a call, answering the oracle requests that come first."""
@@ -225,7 +226,7 @@ class Session:
             child.close()
             if exit is None:
                 self.zygote.kill(child, EXIT_WAIT_S)
-            status, text = results.died(exit, self.limits.cpu_s)
+            status, text = replies.died(exit, self.limits.cpu_s)
             return Lost(status, f"{doing}: {text}")
         self.zygote.kill(child, EXIT_WAIT_S)
         return Lost("crashed", f"{doing}: the sandbox process sent a malformed reply ({error})")

@@ -11,13 +11,20 @@ from .process_runner import ProcessRunner
 Mode = Literal["auto", "bwrap", "process"]
 
 
-def make_runner(mode: Mode = "auto", cuda: CudaLimits | None = None) -> SandboxRunner:
+def make_runner(
+    mode: Mode = "auto",
+    cuda: CudaLimits | None = None,
+    scratch_mb: int | None = None,
+    cgroup_memory_mb: int | None = None,
+) -> SandboxRunner:
     """Return a runner: 'bwrap' (hardened), 'process' (child process only) or 'auto'.
 
     'auto' picks 'bwrap' when bubblewrap, user namespaces, Landlock and seccomp all work
     here, and falls back to 'process' otherwise. 'bwrap' raises
     SandboxInfrastructureError if the machine cannot run it. ``cuda``: the GPU memory
-    caps of CUDA children (CudaLimits' defaults when None).
+    caps of CUDA children (CudaLimits' defaults when None); ``scratch_mb`` and
+    ``cgroup_memory_mb``: the hardened runner's scratch tmpfs and cgroup memory (its
+    defaults when None).
     """
     if mode == "process":
         return ProcessRunner(cuda=cuda)
@@ -30,7 +37,8 @@ def make_runner(mode: Mode = "auto", cuda: CudaLimits | None = None) -> SandboxR
             return ProcessRunner(cuda=cuda)
         problem = BwrapRunner.unsupported_reason()
         if problem is None:
-            return BwrapRunner(cuda=cuda)
+            sizes = {"scratch_mb": scratch_mb, "cgroup_memory_mb": cgroup_memory_mb}
+            return BwrapRunner(cuda=cuda, **{k: v for k, v in sizes.items() if v is not None})
         if mode == "bwrap":
             raise SandboxInfrastructureError(f"the hardened sandbox cannot run here: {problem}")
         return ProcessRunner(cuda=cuda)

@@ -10,6 +10,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from common import sandbox_defaults as sd
+
 
 class Settings(BaseSettings):
     """Every setting of the service and workers, with its default.
@@ -24,7 +26,43 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Broker, store and limiter.")
     data_dir: Path = Field(Path(".autograder"), description="Embedded mode: Redis data and logs.")
     sandbox: str = Field(
-        "auto", description="'bwrap' (full sandbox), 'process' (child process only), or 'auto'."
+        sd.SANDBOX, description="'bwrap' (full sandbox), 'process' (child process only), or 'auto'."
+    )
+
+    # --- sandbox limits (defaults in common/sandbox_defaults.py; a pack may override the
+    # per-submission ones in its `limits`, see reference.pack.SandboxLimits) ---------------
+    sandbox_memory_mb: int = Field(
+        sd.SANDBOX_MEMORY_MB,
+        ge=64,
+        description="Memory one sandbox child may add above the zygote, MiB.",
+    )
+    sandbox_cpu_s: int = Field(
+        sd.SANDBOX_CPU_S, ge=1, description="CPU seconds of one submission's child."
+    )
+    sandbox_submission_s: float = Field(
+        sd.SANDBOX_SUBMISSION_S,
+        gt=0,
+        description="Wall-clock budget of one submission's run in the sandbox, s.",
+    )
+    sandbox_import_s: float = Field(
+        sd.SANDBOX_IMPORT_S,
+        gt=0,
+        description="Wall-clock budget for running the file's top level, s.",
+    )
+    sandbox_call_s: float = Field(
+        sd.SANDBOX_CALL_S,
+        gt=0,
+        description="Time limit of one graded call where the pack sets none, s.",
+    )
+    sandbox_scratch_mb: int = Field(
+        sd.SANDBOX_SCRATCH_MB,
+        ge=1,
+        description="Size of the sandbox's scratch tmpfs (all children of a zygote).",
+    )
+    sandbox_cgroup_memory_mb: int = Field(
+        sd.SANDBOX_CGROUP_MEMORY_MB,
+        ge=256,
+        description="Memory cap of a worker's sandbox cgroup, MiB (cgroup v2).",
     )
 
     # --- service (issue 4) -------------------------------------------------------------
@@ -80,10 +118,15 @@ class Settings(BaseSettings):
         20.0, gt=0, description="A worker silent this long no longer counts for /readyz."
     )
     gpu_memory_fraction: float = Field(
-        0.25, gt=0, le=1, description="Share of each GPU's memory one CUDA child may allocate."
+        sd.GPU_MEMORY_FRACTION,
+        gt=0,
+        le=1,
+        description="Share of each GPU's memory one CUDA child may allocate.",
     )
     gpu_memory_mb: int = Field(
-        0, ge=0, description="Absolute cap on one CUDA child's GPU memory, MiB; 0: none."
+        sd.GPU_MEMORY_MB,
+        ge=0,
+        description="Absolute cap on one CUDA child's GPU memory, MiB; 0: none.",
     )
 
     # --- LMS integration (issue 5): signed webhooks and grade callbacks ---------------------
@@ -137,6 +180,11 @@ class Settings(BaseSettings):
         for network in value:
             ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
         return value
+
+    @classmethod
+    def defaults(cls) -> Settings:
+        """The settings as the code sets them, whatever the environment says (tests, tools)."""
+        return cls.model_construct()
 
     def public_base_url(self) -> str:
         """Return the API's base URL for links sent to an LMS."""

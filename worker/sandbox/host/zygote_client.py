@@ -48,7 +48,7 @@ class Exit:
     code: int
 
 
-class Zygote:
+class ZygoteClient:
     """One warm zygote process and its control socket."""
 
     def __init__(

@@ -1,6 +1,6 @@
 """Child side: proxies that stand in for a student's helpers with the grader's reference.
 
-During a call with ``substitutes`` (worker.sandbox.api), each of those names is bound in
+During a call with ``substitutes`` (worker.sandbox.host.api), each of those names is bound in
 the student's module to a proxy. Calling it sends the arguments to the parent as an
 ``oracle`` message (encoded like results: no pickle) and waits for the answer, which the
 harness rebuilds like call inputs. The reference's code never comes here: a proxy is a

@@ -19,7 +19,7 @@ from typing import Literal
 import redis
 from pydantic import BaseModel, Field
 
-from autograder.contracts import GradingResult
+from common.contracts import GradingResult
 
 # Buckets (seconds) of the latency histograms the worker records and /metrics exposes.
 LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)

@@ -10,7 +10,7 @@
 - Dead letters: callbacks that could not be delivered, newest first, in the list
   ``ag:deadletters`` (capped); an admin lists and replays them through the API.
 
-The key names extend :data:`autograder.records.KEYS` (same prefix).
+The key names extend :data:`common.records.KEYS` (same prefix).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import datetime
 import redis
 from pydantic import BaseModel, Field
 
-from autograder.records import KEYS, SubmissionRecord
+from common.records import KEYS, SubmissionRecord
 
 DEAD_LETTERS_KEPT = 10_000
 SECRET_PREFIX = "whsec_"

@@ -3,8 +3,8 @@
 The zygote sees a read-only view of only what Python needs: system shared libraries, the
 interpreter and its standard library (its own site-packages hidden), the runtime's
 packages (NumPy, and torch for the torch runtime) under /sbx/site, and the child-side
-modules of this package under /sbx/lib/sandbox. Not the project tree, not /work, not
-/root, not /etc, not the worker's data directory. /proc is its own pid namespace's,
+package (worker/sandbox/child/, bound whole) under /sbx/lib/sandbox. Not the project tree,
+not /work, not /root, not /etc, not the worker's data directory. /proc is its own pid namespace's,
 /dev is minimal, /tmp is a fresh size-capped tmpfs for the children's scratch dirs.
 The environment is empty but for a few fixed variables.
 """
@@ -21,23 +21,9 @@ from pathlib import Path
 
 from . import nvidia
 
-HERE = Path(__file__).resolve().parent
+CHILD = Path(__file__).resolve().parent.parent / "child"  # bound whole, as package `sandbox`
 SYSTEM_TREES = ("/usr/lib", "/usr/lib64")  # shared libraries, bound read-only
 SITE, LIB = "/sbx/site", "/sbx/lib"
-CHILD_MODULES = (
-    "__init__",
-    "wire",
-    "values",
-    "capture",
-    "guard",
-    "harness",
-    "proxies",
-    "zygote",
-    "confine",
-    "landlock",
-    "syscalls",
-    "cuda",
-)
 RUNTIME_PACKAGES = {
     "numpy": ("numpy", "scipy", "pyseccomp"),
     # nvidia, cuda: the CUDA runtime libraries of a CUDA build of torch (pip's nvidia-* and
@@ -94,9 +80,8 @@ def zygote_argv(
     args += _system_libraries() + _interpreter(python)
     for name in RUNTIME_PACKAGES[runtime]:
         args += _package(name)
-    for module in CHILD_MODULES:
-        args += ["--ro-bind", str(HERE / f"{module}.py"), f"{LIB}/sandbox/{module}.py"]
-    args += _bytecode()
+    compile_child()
+    args += ["--ro-bind", str(CHILD), f"{LIB}/sandbox"]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += gpu_devices(device)
     args += ["--size", str(scratch_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
@@ -105,22 +90,21 @@ def zygote_argv(
     return args + [python, "-I", "-B", "-c", BOOT, LIB, SITE] + zygote
 
 
-def _bytecode() -> list[str]:
-    """Bind the child-side modules' bytecode next to them, compiling what is missing.
+def compile_child() -> None:
+    """Write current bytecode of the child package's modules where it is missing or stale.
 
-    Saves the zygote compiling them at every start (tens of milliseconds): it cannot
-    write a cache itself (-B, read-only), and nothing in the worker imports most of them.
-    Python checks each .pyc against its bound source as usual and falls back to the
-    source where one does not match (or cannot be written here, or must not be:
-    PYTHONDONTWRITEBYTECODE).
+    The package is bound read-only, so the zygote cannot write a cache itself (-B), and
+    nothing in the worker imports most of these modules: without this, every zygote start
+    would compile them again (tens of milliseconds). Python checks each .pyc against its
+    source as usual and falls back to the source where one does not match (or could not be
+    written here, or must not be: PYTHONDONTWRITEBYTECODE).
     """
-    args = []
-    for module in CHILD_MODULES:
-        source = HERE / f"{module}.py"
+    if sys.dont_write_bytecode:
+        return
+    for source in sorted(CHILD.glob("*.py")):
         pyc = Path(importlib.util.cache_from_source(str(source)))
-        if _current(source, pyc) or not sys.dont_write_bytecode and _compile(source, pyc):
-            args += ["--ro-bind", str(pyc), f"{LIB}/sandbox/__pycache__/{pyc.name}"]
-    return args
+        if not _current(source, pyc):
+            _compile(source, pyc)
 
 
 def _current(source: Path, pyc: Path) -> bool:

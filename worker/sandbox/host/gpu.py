@@ -3,7 +3,7 @@
 CUDA does not survive ``fork``, and a context in the worker would also hold GPU memory
 for as long as it lives; so this process asks only the driver's management library
 (NVML, through ``pynvml`` if installed, else ``nvidia-smi``) and the file system. Each
-sandbox child makes its own context (worker/sandbox/cuda.py), which dies with it.
+sandbox child makes its own context (worker/sandbox/child/cuda.py), which dies with it.
 
 :class:`LeakCheck` runs after every CUDA submission: no process of ours (this worker,
 its zygotes, their children) may still hold GPU memory. A leak is logged and counted,
@@ -17,8 +17,9 @@ import os
 import time
 from collections.abc import Callable
 
-from worker.nvml import ComputeApp, GpuQueryError, MemoryReader, default_reader
-from worker.sandbox import nvidia
+from worker.sandbox.host.nvml import ComputeApp, GpuQueryError, MemoryReader, default_reader
+
+from . import nvidia
 
 __all__ = ["ComputeApp", "GpuQueryError", "LeakCheck", "cuda_problem", "process_tree"]
 

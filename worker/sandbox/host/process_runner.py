@@ -10,15 +10,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from worker.gpu import LeakCheck
+from worker.sandbox.host.gpu import LeakCheck
 
 from . import nvidia
 from .nvidia import CudaLimits
-from .runner import ZygoteRunner
-from .zygote_client import Zygote
+from .zygote_client import ZygoteClient
+from .zygote_runner import ZygoteRunner
 
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)  # holds the 'sandbox' package
-BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from sandbox.zygote import main; main()"
+CHILD = str(Path(__file__).resolve().parent.parent / "child")
+# The child package is imported under the name it has inside the hardened sandbox,
+# `sandbox`, so student code sees the same module names whichever runner runs it.
+BOOT = (
+    "import sys, importlib.util as u; d = sys.argv.pop(1); "
+    "s = u.spec_from_file_location('sandbox', d + '/__init__.py', "
+    "submodule_search_locations=[d]); "
+    "sys.modules['sandbox'] = m = u.module_from_spec(s); s.loader.exec_module(m); "
+    "from sandbox.zygote import main; main()"
+)
 THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -39,9 +47,9 @@ class ProcessRunner(ZygoteRunner):
         super().__init__(cuda, gpu_check)
         self._python = python
 
-    def make_zygote(self, runtime: str, device: str) -> Zygote:
+    def make_zygote(self, runtime: str, device: str) -> ZygoteClient:
         def command(control_fd: int) -> list[str]:
             zygote = ["--runtime", runtime, "--control-fd", str(control_fd)]
-            return [self._python, "-I", "-c", BOOT, PACKAGE_PARENT, *zygote]
+            return [self._python, "-I", "-c", BOOT, CHILD, *zygote]
 
-        return Zygote(command, child_env() | nvidia.zygote_env(device, None))
+        return ZygoteClient(command, child_env() | nvidia.zygote_env(device, None))

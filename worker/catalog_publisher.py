@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import redis
 
-from autograder.catalog import AssignmentInfo, CaseInfo, FunctionInfo
-from autograder.records import KEYS
+from common.catalog import AssignmentInfo, CaseInfo, FunctionInfo
+from common.records import KEYS
 from reference.pack import Pack
 from reference.packs import list_packs
 from worker.grading.starter import starter_ipynb, starter_py

@@ -15,9 +15,9 @@ from typing import Any
 
 from reference.pack import Oracle, TensorValue
 
-from . import values
+from ..child import values
 from .api import CallSpec
-from .results import ReplyError, encode_input
+from .replies import ReplyError, encode_input
 
 MAX_ARGUMENTS = 32
 MAX_REFUSAL_CHARS = 500

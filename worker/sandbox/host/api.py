@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from common import sandbox_defaults as sd
 from reference.pack import Device, Forbidden, Observation, Oracle, Probe, Runtime
 
 
@@ -62,19 +63,25 @@ class CallSpec:
     function: str
     kwargs: dict[str, Any]
     probe: Probe = field(default_factory=Probe)
-    time_limit_s: float = 5.0
+    time_limit_s: float = sd.SANDBOX_CALL_S
     substitutes: tuple[str, ...] = ()
     hidden: bool = False
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one submission's child process(es)."""
+    """Resource limits of one submission's child process(es).
 
-    cpu_s: int = 60  # RLIMIT_CPU for the whole submission, seconds
-    wall_s: float = 120.0  # wall-clock budget for the whole submission, seconds
-    import_s: float = 10.0  # wall-clock budget for running the chunks, seconds
-    memory_mb: int = 1024  # address-space headroom above the zygote's own size, MiB
+    The grading side builds them from the settings and the pack's overrides
+    (worker.grading.runner_setup.sandbox_limits); the defaults are the settings'
+    (common/sandbox_defaults.py).
+    """
+
+    cpu_s: int = sd.SANDBOX_CPU_S  # RLIMIT_CPU for the whole submission, seconds
+    wall_s: float = sd.SANDBOX_SUBMISSION_S  # wall-clock budget, whole submission, seconds
+    import_s: float = sd.SANDBOX_IMPORT_S  # wall-clock budget for the chunks, seconds
+    memory_mb: int = sd.SANDBOX_MEMORY_MB  # address space above the zygote's, MiB
+    call_s: float = sd.SANDBOX_CALL_S  # a call's limit where its case sets none, seconds
     file_mb: int = 16  # largest file / scratch space, MiB
     open_files: int = 64
     output_bytes: int = 64 * 1024  # stdout+stderr kept (the rest is dropped and counted)

@@ -22,13 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from worker.gpu import LeakCheck
+from common import sandbox_defaults as sd
+from worker.sandbox.host.gpu import LeakCheck
 
-from . import bwrap, cgroup, landlock
+from ..child import landlock
+from . import bwrap, cgroup
 from .api import SandboxRequest
 from .nvidia import CudaLimits
-from .runner import ZygoteRunner
-from .zygote_client import Zygote
+from .zygote_client import ZygoteClient
+from .zygote_runner import ZygoteRunner
 
 log = logging.getLogger(__name__)
 SANDBOX_UID = 65534  # 'nobody': used when the worker runs as root and paths allow it
@@ -41,8 +43,8 @@ class BwrapRunner(ZygoteRunner):
     def __init__(
         self,
         bwrap_path: str | None = None,
-        scratch_mb: int = 64,
-        cgroup_memory_mb: int = 4096,
+        scratch_mb: int = sd.SANDBOX_SCRATCH_MB,
+        cgroup_memory_mb: int = sd.SANDBOX_CGROUP_MEMORY_MB,
         cgroup_pids: int = 512,
         cuda: CudaLimits | None = None,
         gpu_check: LeakCheck | None = None,
@@ -63,13 +65,13 @@ class BwrapRunner(ZygoteRunner):
             _support["reason"] = _probe()
         return _support["reason"]
 
-    def make_zygote(self, runtime: str, device: str) -> Zygote:
+    def make_zygote(self, runtime: str, device: str) -> ZygoteClient:
         def command(control_fd: int) -> list[str]:
             argv = bwrap.zygote_argv(self._bwrap, runtime, device, control_fd, self._scratch_bytes)
             return self.cgroup.launcher() + argv
 
         user = {} if self.uid is None else {"user": self.uid, "group": self.uid}
-        return Zygote(command, {}, popen=user)
+        return ZygoteClient(command, {}, popen=user)
 
     def confinement(self, request: SandboxRequest) -> dict:
         config: dict = {"hardened": True}
@@ -105,7 +107,7 @@ def dedicated_uid(paths: tuple[str, ...] | None = None) -> int | None:
         return None
     if paths is None:
         paths = (os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix))
-        paths += (str(bwrap.HERE), bwrap.find_bwrap() or "/", os.path.dirname(np.__file__))
+        paths += (str(bwrap.CHILD), bwrap.find_bwrap() or "/", os.path.dirname(np.__file__))
     return SANDBOX_UID if all(_world_readable(p) for p in paths) else None
 
 
