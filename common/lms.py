@@ -144,11 +144,6 @@ def webhook_secret(client: redis.Redis, key_id: str) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def forget_webhook_secret(client: redis.Redis, key_id: str) -> None:
-    """Delete the webhook secret of ``key_id`` (when the key is revoked)."""
-    client.hdel(LMS_KEYS.webhook_secrets, key_id)
-
-
 def push_dead_letter(client: redis.Redis, letter: DeadLetter) -> None:
     """Add ``letter`` to the front of the dead-letter list, keeping the newest ones."""
     pipe = client.pipeline(transaction=True)
