@@ -18,6 +18,7 @@ for them, so one bug costs the points of one function.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -39,6 +40,7 @@ CallStatus = Literal[
     "crashed",  # the child died (segfault, os._exit, killed)
     "forbidden",  # a forbidden call was made at run time (names in ``forbidden``)
     "bad_result",  # the result could not be sent back (unsupported type, too large)
+    "bad_signature",  # its parameters cannot take the call; error: 'f(X, y)\nwhy'
 ]
 
 
@@ -164,6 +166,19 @@ class FunctionSpec:
     docstring: str  # shown in the starter file
     time_limit_s: float | None = None  # None: the deployment's AUTOGRADER_SANDBOX_CALL_S
     helpers: tuple[str, ...] = ()
+
+    @property
+    def positional(self) -> tuple[str, ...]:
+        """The required parameters of ``signature``, in order: passed by position, so a
+        student may name them as they like. Parameters with defaults go by keyword."""
+        return required_parameters(self.signature)
+
+
+def required_parameters(signature: str) -> tuple[str, ...]:
+    """Return the parameters without defaults of ``"name(a, b, c=1)"``: ('a', 'b')."""
+    args = ast.parse(f"def {signature}: pass").body[0].args  # type: ignore[attr-defined]
+    plain = args.posonlyargs + args.args
+    return tuple(a.arg for a in plain[: len(plain) - len(args.defaults)])
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import capture, proxies, values, wire
+from . import calling, capture, proxies, values, wire
 from .guard import ForbiddenCallError, Guard
 
 STUDENT_MODULE = "submission"
@@ -145,15 +145,20 @@ class Harness:
         kwargs = {k: self._input(v, frames) for k, v in header["kwargs"].items()}
         before = {k: _snapshot(v) for k, v in kwargs.items()}
         probe = header.get("probe", {})
+        args, named = calling.split(kwargs, header.get("positional", ()))
+        result, error, unfit = None, None, None
         with self.guard.student_call() as hits, self.lending.lent(self.module.__dict__, header):
             try:
-                result = function(**kwargs)
-                error = None
+                unfit = calling.mismatch(function, args, named)
+                if unfit is None:
+                    result = function(*args, **named)
             except BaseException as e:  # noqa: BLE001 - whatever the student raised
                 error = e
         if hits:
             names = list(hits)
             return {"status": "forbidden", "forbidden": names, "error": self._forbidden_text(names)}
+        if unfit is not None:
+            return {"status": "bad_signature", "error": f"{header['function']}{unfit}"}
         if error is not None and out_of_memory(error):
             return {"status": "memory_limit", "error": capture.exception_line(error)}
         if error is not None:

@@ -19,7 +19,9 @@ from .zygote_client import Exit
 MAX_TEXT = 8000
 MAX_NAMES = 1000
 MAX_CALL_OUTPUT = 64 * 1024  # characters of one call's output kept in its Observation
-CALL_STATUSES = frozenset({"ok", "missing", "exception", "memory_limit", "forbidden", "bad_result"})
+CALL_STATUSES = frozenset(
+    {"ok", "missing", "exception", "memory_limit", "forbidden", "bad_result", "bad_signature"}
+)
 CHUNK_STATUSES = frozenset({"ok", "exception", "memory_limit", "forbidden"})
 
 

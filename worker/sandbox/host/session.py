@@ -162,6 +162,7 @@ class Session:
         probe = {"kind": call.probe.kind, "wrt": call.probe.wrt}
         header = {"op": "call", "call_id": call.call_id, "function": call.function}
         header.update(kwargs=tree, probe=probe, substitutes=list(call.substitutes))
+        header.update(positional=list(call.positional))
         header.update(oracle_calls=self.limits.oracle_calls)
         lender = oracle.Lender(call, self.request.oracles, self.limits.oracle_calls)
         started = time.monotonic()
