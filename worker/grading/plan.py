@@ -62,7 +62,7 @@ def plan_cases(
     call_s = (limits or Limits()).call_s
     planned = []
     for index, case in enumerate(battery.cases):
-        spec = pack.function(case.function)
+        spec = pack.graded(case.function)
         if index not in battery.inputs:
             battery.inputs[index] = case.build()
         limit = next(t for t in (case.time_limit_s, spec.time_limit_s, call_s) if t is not None)
@@ -82,7 +82,7 @@ def case_points(pack: Pack, cases: Sequence[Case]) -> list[float]:
     for function, members in indices.items():
         weights = [cases[i].weight for i in members]
         for i, share in zip(
-            members, split_points(pack.function(function).points, weights), strict=True
+            members, split_points(pack.graded(function).points, weights), strict=True
         ):
             shares[i] = share
     return shares

@@ -99,6 +99,8 @@ class SandboxRequest:
 
     ``oracles`` maps each name in the calls' ``substitutes`` to its trusted implementation
     (reference.pack.Oracle); runners call them in the parent and never send them.
+    ``support`` maps module names to the Python source of the pack's support modules
+    (reference.pack.Pack.support), which the student's code can import in the child.
     """
 
     runtime: Runtime
@@ -108,6 +110,7 @@ class SandboxRequest:
     forbidden: Forbidden = field(default_factory=Forbidden)
     limits: Limits = field(default_factory=Limits)
     oracles: Mapping[str, Oracle] = field(default_factory=dict)
+    support: Mapping[str, str] = field(default_factory=dict)
 
 
 ImportStatus = Literal["ok", "exception", "timeout", "memory_limit", "crashed", "forbidden"]

@@ -71,6 +71,11 @@ def _observation(call: CallSpec, reply: dict, frames: list[bytes], ms: float) ->
         return Observation(
             status=status, error=error, forbidden=forbidden, duration_ms=ms, output=output
         )
+    if call.probe.kind == "variable":
+        from .variable_replies import variables  # it imports this module
+
+        found = variables(call, reply.get("variables"), frames)
+        return Observation("ok", found, error=error, duration_ms=ms, output=output)
     value = values.decode_value(reply.get("value"), frames, TensorValue)
     mutated = tuple(n for n in names(reply.get("mutated", [])) if n in call.kwargs)
     grad = reply.get("grad")
