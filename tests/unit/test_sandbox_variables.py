@@ -52,7 +52,8 @@ def runners():
 def observed(request):
     attributes = ("reduction", "weight", "label_smoothing")
     names = ("criterion", "average_loss", "as_float", "the_class", "where", "wrote", "tricky")
-    calls = [CallSpec(n, n, {}, Probe("variable", names=("scores",), attributes=attributes)) for n in names]
+    probe = Probe("variable", names=("scores",), attributes=attributes)
+    calls = [CallSpec(n, n, {}, probe) for n in names]
     calls.append(CallSpec("absent", "absent", {}, Probe("variable")))
     chunk = SourceChunk(textwrap.dedent(CODE), "lab.py")
     sandbox = SandboxRequest(
