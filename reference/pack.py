@@ -11,6 +11,11 @@ Flow of one case (all of it in the trusted process, except the call itself):
     observation = sandbox call of case.function(**inputs) with case.probe
     verdict = case.check(inputs, observation)  # computes the expected value itself
 
+Variable checks (``VariableSpec``, ``Probe(kind="variable")``): for notebook exercises
+whose students write top-level statements, a case names a variable instead of a function.
+After the file runs, the sandbox describes that variable (and any others the probe names)
+as plain data, a :class:`VariableValue`; the case's check judges it here.
+
 Composed functions (``FunctionSpec.helpers``): a function that builds on other graded
 functions is, where one of those failed, graded again with ``Pack.oracles`` standing in
 for them, so one bug costs the points of one function.
@@ -18,6 +23,7 @@ for them, so one bug costs the points of one function.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -39,6 +45,7 @@ CallStatus = Literal[
     "crashed",  # the child died (segfault, os._exit, killed)
     "forbidden",  # a forbidden call was made at run time (names in ``forbidden``)
     "bad_result",  # the result could not be sent back (unsupported type, too large)
+    "bad_signature",  # its parameters cannot take the call; error: 'f(X, y)\nwhy'
 ]
 
 
@@ -82,10 +89,36 @@ class Probe:
     ``call``: call it with the inputs and return its result.
     ``grad``: (torch) call it, then call ``.backward()`` on the 0-dim result (grader code,
     not student code) and also return the gradient of the input named ``wrt``.
+    ``variable``: call nothing; describe the variable named as the case's function, and the
+    variables in ``names`` too (where they exist), each with its ``attributes``. The
+    observation's value is then a dict of name -> :class:`VariableValue`.
     """
 
-    kind: Literal["call", "grad"] = "call"
+    kind: Literal["call", "grad", "variable"] = "call"
     wrt: str | None = None
+    names: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VariableValue:
+    """A variable the student's file left behind, as the sandbox described it.
+
+    ``type_name``: its type, 'module.qualname' ('torch.Tensor', 'builtins.float',
+    'torch.nn.modules.loss.CrossEntropyLoss'); ``mro``: the same for every class in that
+    type's MRO. ``value``: the value itself where it can be sent as data (TensorValue,
+    np.ndarray, int, float, bool, str, None, lists/tuples), else None with ``unsent``
+    saying what it was. ``class_name``: where the variable holds a class itself (a missing
+    ``()``), that class's 'module.qualname'. ``attributes``: the probe's attributes that
+    exist on it, as data (a tensor, a str, a float, None...).
+    """
+
+    type_name: str
+    mro: tuple[str, ...] = ()
+    value: Any = None
+    unsent: str = ""
+    class_name: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,6 +198,48 @@ class FunctionSpec:
     time_limit_s: float | None = None  # None: the deployment's AUTOGRADER_SANDBOX_CALL_S
     helpers: tuple[str, ...] = ()
 
+    @property
+    def positional(self) -> tuple[str, ...]:
+        """The required parameters of ``signature``, in order: passed by position, so a
+        student may name them as they like. Parameters with defaults go by keyword."""
+        return required_parameters(self.signature)
+
+
+def required_parameters(signature: str) -> tuple[str, ...]:
+    """Return the parameters without defaults of ``"name(a, b, c=1)"``: ('a', 'b')."""
+    args = ast.parse(f"def {signature}: pass").body[0].args  # type: ignore[attr-defined]
+    plain = args.posonlyargs + args.args
+    return tuple(a.arg for a in plain[: len(plain) - len(args.defaults)])
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """A variable the student's notebook must leave behind: its points and what it holds.
+
+    Its cases name it as their ``function`` (so results, totals and exports treat it like
+    a function) and use ``Probe(kind="variable")``.
+    """
+
+    name: str
+    points: float
+    docstring: str  # what the variable must hold, for the catalog
+    time_limit_s: float | None = None  # describing it; None: AUTOGRADER_SANDBOX_CALL_S
+    positional: tuple[str, ...] = ()  # nothing is called
+    helpers: tuple[str, ...] = ()
+
+    @property
+    def signature(self) -> str:
+        """The variable's name (where a function shows its signature)."""
+        return self.name
+
+
+@dataclass(frozen=True)
+class StarterCell:
+    """One cell of a pack's own starter notebook (``Pack.starter_cells``)."""
+
+    kind: Literal["markdown", "code"]
+    source: str
+
 
 @dataclass(frozen=True)
 class Forbidden:
@@ -205,6 +280,11 @@ class Pack:
     ``tolerances`` maps an input dtype name ('float64', 'float32') to its Tolerance.
     ``oracles`` maps a function name to its trusted :data:`Oracle`, for the functions
     that others list as ``helpers``.
+    ``variables``: graded variables (notebook exercises), next to or instead of functions.
+    ``support``: modules the student's code may import (module name -> Python source),
+    importable read-only in the sandbox; students do not submit them, and they are never
+    the reference. ``starter_cells``: the starter notebook's cells, where the pack writes
+    them itself (else the starter has one stub per function).
     """
 
     id: str
@@ -219,11 +299,21 @@ class Pack:
     readme: str = ""  # the pack's own notes (what it decided where the spec is silent)
     oracles: Mapping[str, Oracle] = field(default_factory=dict)
     limits: SandboxLimits = field(default_factory=SandboxLimits)
+    variables: tuple[VariableSpec, ...] = ()
+    support: Mapping[str, str] = field(default_factory=dict)
+    starter_cells: tuple[StarterCell, ...] = ()
 
     @property
     def max_score(self) -> float:
-        """Sum of all functions' points."""
-        return float(sum(f.points for f in self.functions))
+        """Sum of all functions' and variables' points."""
+        return float(sum(f.points for f in (*self.functions, *self.variables)))
+
+    def graded(self, name: str) -> FunctionSpec | VariableSpec:
+        """Return the spec of function or variable ``name`` (KeyError if none)."""
+        for spec in self.variables:
+            if spec.name == name:
+                return spec
+        return self.function(name)
 
     def function(self, name: str) -> FunctionSpec:
         """Return the spec of function ``name`` (KeyError if the pack has none)."""

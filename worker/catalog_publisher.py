@@ -33,7 +33,7 @@ def assignment_info(pack: Pack) -> AssignmentInfo:
                 signature=spec.signature,
                 docstring=spec.docstring,
             )
-            for spec in pack.functions
+            for spec in (*pack.functions, *pack.variables)  # a variable: signature = name
         ],
         visible_cases=[
             CaseInfo(name=case.name, function=case.function, describe=case.describe)

@@ -1,4 +1,5 @@
-"""``autograder starter ID``: write the student-facing starter files ID.py and ID.ipynb."""
+"""``autograder starter ID``: write the student-facing starter files ID.py and ID.ipynb,
+and the assignment's support modules (e.g. lab01's utils.py), so the notebook runs locally."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(str(exc))
     out = Path(args.out)
     files = {out / f"{pack.id}.py": starter_py, out / f"{pack.id}.ipynb": starter_ipynb}
+    for name, source in pack.support.items():  # bind now: the loop variable moves on
+        files[out / f"{name}.py"] = lambda _pack, source=source: source
     existing = [str(path) for path in files if path.exists()]
     if existing and not args.force:
         return usage_error(f"{', '.join(existing)} already exist(s); use --force to overwrite")

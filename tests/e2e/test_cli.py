@@ -101,6 +101,18 @@ def test_starter_file_grades_0_with_every_function_not_implemented(tmp_path, suf
     }
 
 
+def test_lab01_starter_writes_the_notebook_and_utils_and_is_not_gradable_as_given(tmp_path):
+    run = autograder("starter", "lab01-cross-entropy", "--out", tmp_path)
+    assert run.returncode == 0, run.stderr
+    names = {"lab01-cross-entropy.ipynb", "lab01-cross-entropy.py", "utils.py"}
+    assert {p.name for p in tmp_path.iterdir()} == names
+    assert "def display_scores(scores):" in (tmp_path / "utils.py").read_text()
+    result = grade_json("lab01-cross-entropy", tmp_path / "lab01-cross-entropy.ipynb")
+    assert (result.status, result.score, result.max_score) == ("not_gradable", 0, 100)
+    assert (result.error.kind, result.error.cell, result.error.line) == ("syntax_error", 2, 1)
+    assert "cell 3, line 1" in result.error.message
+
+
 def test_starter_refuses_to_overwrite_a_students_work(tmp_path):
     (tmp_path / "lecture4-numpy.py").write_text("# my work\n")
     run = autograder("starter", "lecture4-numpy", "--out", tmp_path)

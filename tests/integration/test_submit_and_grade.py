@@ -104,3 +104,31 @@ def test_gradescope_result_lists_every_test_with_its_visibility(make_client, adm
     assert {t["visibility"] for t in gradescope["tests"]} == {"visible", "after_published"}
     failed = [t for t in gradescope["tests"] if t["status"] == "failed"]
     assert failed and all(t["output"] for t in failed)
+
+
+def test_lab01_is_listed_and_its_notebook_graded_by_variables_over_http(make_client, admin_auth):
+    client = make_client()
+    listed = client.get("/api/v1/assignments", headers=admin_auth).get_json()["items"]
+    assert "lab01-cross-entropy" in {item["id"] for item in listed}
+    detail = client.get("/api/v1/assignments/lab01-cross-entropy", headers=admin_auth).get_json()
+    assert [f["name"] for f in detail["functions"]] == [
+        "criterion",
+        "labels",
+        "scores",
+        "average_loss",
+    ]
+    accepted = submit_file(
+        client, admin_auth, FIXTURES / "lab01_loss_sum.py", assignment="lab01-cross-entropy"
+    )
+    links = accepted.get_json()["links"]
+
+    done = client.get(f"{links['submission']}?wait=30", headers=admin_auth).get_json()
+
+    assert (done["status"], done["score"], done["max_score"]) == ("graded", 70, 100)
+    failed = [t for t in done["result"]["tests"] if not t["passed"]]
+    assert [(t["function"], t["diagnosis"]) for t in failed] == [
+        ("average_loss", "sum_instead_of_mean")
+    ]
+    gradescope = client.get(links["gradescope"], headers=admin_auth).get_json()
+    assert gradescope["score"] == 70
+    assert [t["max_score"] for t in gradescope["tests"]] == [15, 20, 15, 10, 10, 30]

@@ -138,7 +138,10 @@ def test_score_is_rounded_to_two_decimals():
         return [Case(f"c{i}", "double", lambda: {"x": np.ones(2)}, checks[i], "") for i in range(3)]
 
     pack = replace(make_pack(), functions=make_pack().functions[:1], cases=cases)
-    assert grade(FakeRunner(), pack=pack).score == 6.67
+    result = grade(FakeRunner(), pack=pack)
+    # 10 points in hundredths: 3.34 + 3.33 + 3.33 (the leftover hundredth to the first case)
+    assert [t.max_score for t in result.tests] == [3.34, 3.33, 3.33]
+    assert (result.score, result.max_score) == (6.66, 10)
 
 
 def test_statically_forbidden_call_fails_the_function_and_is_not_run():

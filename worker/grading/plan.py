@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reference.pack import Case, Device, Pack
+from worker.grading.points import split_points
 from worker.sandbox.host.api import CallSpec, Limits
 
 
@@ -31,13 +32,17 @@ _BATTERIES: dict[tuple[str, str], Battery] = {}
 @dataclass(frozen=True)
 class PlannedCase:
     """One case of this run: its call id, its built inputs, its share of the points and its
-    time limit in seconds (the case's, else its function's, else the run's default)."""
+    time limit in seconds (the case's, else its function's, else the run's default).
+
+    ``positional``: the function's required parameters, passed by position in this order.
+    """
 
     case: Case
     call_id: str
     inputs: dict[str, Any]
     max_score: float
     time_limit_s: float
+    positional: tuple[str, ...] = ()
 
 
 def plan_cases(
@@ -47,25 +52,40 @@ def plan_cases(
 
     ``limits`` gives the time limit of calls whose case and function set none (``call_s``).
 
-    A case is worth ``points x weight / (sum of the weights of its function's cases)``.
+    A case is worth ``points x weight / (sum of the weights of its function's cases)``, in
+    hundredths that add up to the function's points exactly (worker.grading.points).
     The pack's own battery and its inputs are built once per process; explicit ``cases``
     are built every time.
     """
     battery = pack_battery(pack, device) if cases is None else Battery(pack.cases, list(cases))
-    total_weight: dict[str, float] = defaultdict(float)
-    for case in battery.cases:
-        total_weight[case.function] += case.weight
+    shares = case_points(pack, battery.cases)
     call_s = (limits or Limits()).call_s
     planned = []
     for index, case in enumerate(battery.cases):
-        spec = pack.function(case.function)
-        points = spec.points
-        share = case.weight / total_weight[case.function] if total_weight[case.function] else 0.0
+        spec = pack.graded(case.function)
         if index not in battery.inputs:
             battery.inputs[index] = case.build()
         limit = next(t for t in (case.time_limit_s, spec.time_limit_s, call_s) if t is not None)
-        planned.append(PlannedCase(case, f"c{index}", battery.inputs[index], points * share, limit))
+        inputs = battery.inputs[index]
+        planned.append(
+            PlannedCase(case, f"c{index}", inputs, shares[index], limit, spec.positional)
+        )
     return planned
+
+
+def case_points(pack: Pack, cases: Sequence[Case]) -> list[float]:
+    """Each case's points (by index): its function's points split by the cases' weights."""
+    indices: dict[str, list[int]] = defaultdict(list)
+    for index, case in enumerate(cases):
+        indices[case.function].append(index)
+    shares = [0.0] * len(cases)
+    for function, members in indices.items():
+        weights = [cases[i].weight for i in members]
+        for i, share in zip(
+            members, split_points(pack.graded(function).points, weights), strict=True
+        ):
+            shares[i] = share
+    return shares
 
 
 def pack_battery(pack: Pack, device: Device) -> Battery:
@@ -97,6 +117,7 @@ def call_specs(
             call_id=p.call_id,
             function=p.case.function,
             kwargs=dict(p.inputs),
+            positional=by_position(p.positional, p.inputs),
             probe=p.case.probe,
             time_limit_s=p.time_limit_s,
             substitutes=lent.get(p.case.function, ()),
@@ -104,3 +125,14 @@ def call_specs(
         )
         for p in chosen
     )
+
+
+def by_position(required: Sequence[str], inputs: Mapping[str, Any]) -> tuple[str, ...]:
+    """The inputs passed by position: the required parameters up to the first one a case
+    does not give (the rest go by keyword, so no argument lands in the wrong place)."""
+    names = []
+    for name in required:
+        if name not in inputs:
+            break
+        names.append(name)
+    return tuple(names)

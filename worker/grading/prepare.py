@@ -42,4 +42,5 @@ def sandbox_request(
         calls=call_specs(planned, skip),
         forbidden=pack.forbidden,
         limits=limits,
+        support=pack.support,
     )

@@ -1,8 +1,9 @@
 """Starter files from a Pack: a ``.py`` and a ``.ipynb`` with every function to write.
 
 Each function has the pack's signature and docstring and raises NotImplementedError, so a
-starter file grades as 0 with every function reported as not implemented. Output is
-deterministic (fixed notebook cell ids), so the catalog can publish and compare it.
+starter file grades as 0 with every function reported as not implemented. A pack with its
+own ``starter_cells`` (a notebook exercise) gets exactly those (worker.grading.starter_cells).
+Output is deterministic (fixed notebook cell ids), so the catalog can publish and compare it.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import textwrap
 
 from reference.pack import FunctionSpec, Pack
+from worker.grading.starter_cells import cells_ipynb, cells_py
 
 
 def starter_py(pack: Pack) -> str:
     """Return the starter ``.py`` file of ``pack``."""
+    if pack.starter_cells:
+        return cells_py(pack)
     parts = [header(pack, "#"), pack.starter_preamble.strip()]
     parts += [function_stub(spec) for spec in pack.functions]
     return "\n\n\n".join(part for part in parts if part) + "\n"
@@ -27,6 +31,8 @@ def starter_ipynb(pack: Pack) -> str:
     if pack.starter_preamble.strip():
         cells.append(nbformat.v4.new_code_cell(pack.starter_preamble.strip()))
     cells += [nbformat.v4.new_code_cell(function_stub(spec)) for spec in pack.functions]
+    if pack.starter_cells:  # the pack's own cells, exactly
+        cells = cells_ipynb(pack)
     for index, cell in enumerate(cells):
         cell.id = f"cell-{index}"
     notebook = nbformat.v4.new_notebook(cells=cells)

@@ -1,9 +1,9 @@
 """Turn what the sandbox observed for one case into a Verdict a student can act on.
 
 Order of judgement: forbidden (static or at run time) -> not defined -> exception (torch
-tensors on two devices get their own advice) -> timeout / memory / crash / unreadable
-result -> argument changed in place -> the case's own check (which computes the expected
-value here, in the trusted parent).
+tensors on two devices get their own advice) -> a signature that cannot take the call ->
+timeout / memory / crash / unreadable result -> argument changed in place -> the case's
+own check (which computes the expected value here, in the trusted parent).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import difflib
 from reference import devices
 from reference.pack import Observation, Pack, Verdict
 from worker.grading.plan import PlannedCase
+from worker.grading.signatures import signature_verdict
 from worker.sandbox.host.api import ImportOutcome
 
 MAX_TRACEBACK_LINES = 10
@@ -45,6 +46,8 @@ def judge(
         if pack.runtime == "torch" and devices.is_mixing_error(first_error_line(observation.error)):
             return wrong_device_verdict(fn, observation.error, planned.inputs)
         return exception_verdict(fn, observation.error)
+    if observation.status == "bad_signature":
+        return signature_verdict(pack, planned, observation)
     if observation.status != "ok":
         return failure_verdict(fn, observation, planned.time_limit_s)
     if observation.mutated:

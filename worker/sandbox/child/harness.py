@@ -3,12 +3,13 @@
 Protocol (messages of :mod:`.wire`; the parent speaks first):
 
 - ``{"op": "chunks", "chunks": [...], "forbidden": {...}, "device", "output_bytes",
-  "result_bytes"}``
+  "result_bytes", "support": {module name: source}}``
   -> one ``{"op": "chunk", "index": i, "status": ..., "defined": [...], ...}`` per chunk
   run; running stops at the first chunk that raises.
-- ``{"op": "call", "call_id", "function", "kwargs": tree, "probe": {...}, "substitutes",
-  "oracle_calls"}`` + input frames
-  -> ``{"op": "result", "status", "value": tree, "mutated", "grad", "error", ...}``.
+- ``{"op": "call", "call_id", "function", "kwargs": tree, "positional": [names], "probe":
+  {...}, "substitutes", "oracle_calls"}`` + input frames
+  -> ``{"op": "result", "status", "value": tree, "mutated", "grad", "error", ...}``; for a
+  probe of kind "variable", ``"variables": {name: description}`` (see :mod:`.variables`).
   During a call with ``substitutes``, each may be preceded by exchanges started here:
   ``{"op": "oracle", "call_id", "name", "args": [tree], "kwargs": {name: tree}}`` + frames
   -> ``{"op": "oracle_result", "value": tree}`` + frames, or ``{"op": "oracle_error",
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from . import capture, proxies, values, wire
+from . import calling, capture, proxies, support, values, variables, wire
 from .guard import ForbiddenCallError, Guard
 
 STUDENT_MODULE = "submission"
@@ -80,6 +81,7 @@ class Harness:
         self.output = capture.BoundedOutput(int(header.get("output_bytes", 64 * 1024)))
         sys.stdout = sys.stderr = self.output
         sys.modules[STUDENT_MODULE] = self.module
+        support.install(header.get("support"))
         self.module.__dict__["__builtins__"] = __builtins__
         for index, chunk in enumerate(header["chunks"]):
             reply = self.run_chunk(index, chunk)
@@ -139,21 +141,29 @@ class Harness:
         return reply, out_frames
 
     def _call(self, header: dict, frames: list[bytes], out: list[bytes]) -> dict:
+        if header.get("probe", {}).get("kind") == "variable":
+            namespace = self.module.__dict__
+            return variables.reply(namespace, header, self.guard, out, self.result_bytes)
         function = self.module.__dict__.get(header["function"])
         if not callable(function):
             return {"status": "missing", "error": f"{header['function']} is not defined"}
         kwargs = {k: self._input(v, frames) for k, v in header["kwargs"].items()}
         before = {k: _snapshot(v) for k, v in kwargs.items()}
         probe = header.get("probe", {})
+        args, named = calling.split(kwargs, header.get("positional", ()))
+        result, error, unfit = None, None, None
         with self.guard.student_call() as hits, self.lending.lent(self.module.__dict__, header):
             try:
-                result = function(**kwargs)
-                error = None
+                unfit = calling.mismatch(function, args, named)
+                if unfit is None:
+                    result = function(*args, **named)
             except BaseException as e:  # noqa: BLE001 - whatever the student raised
                 error = e
         if hits:
             names = list(hits)
             return {"status": "forbidden", "forbidden": names, "error": self._forbidden_text(names)}
+        if unfit is not None:
+            return {"status": "bad_signature", "error": f"{header['function']}{unfit}"}
         if error is not None and out_of_memory(error):
             return {"status": "memory_limit", "error": capture.exception_line(error)}
         if error is not None:

@@ -52,9 +52,12 @@ class SourceChunk:
 
 @dataclass(frozen=True)
 class CallSpec:
-    """One call to make in the child: ``function(**kwargs)`` under ``probe``.
+    """One call to make in the child: ``function(*positional, **rest of kwargs)`` under
+    ``probe``.
 
     ``kwargs`` values are np.ndarray, reference.pack.TensorArg, int, float or bool.
+    ``positional`` names the inputs passed by position, in order (the contract's required
+    parameters, so a student's own parameter names do not matter); the rest go by keyword.
     ``substitutes``: graded functions replaced by oracle proxies during this call.
     ``hidden``: a hidden test (output withheld, numbers in error messages masked).
     """
@@ -66,6 +69,7 @@ class CallSpec:
     time_limit_s: float = sd.SANDBOX_CALL_S
     substitutes: tuple[str, ...] = ()
     hidden: bool = False
+    positional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ class SandboxRequest:
 
     ``oracles`` maps each name in the calls' ``substitutes`` to its trusted implementation
     (reference.pack.Oracle); runners call them in the parent and never send them.
+    ``support`` maps module names to the Python source of the pack's support modules
+    (reference.pack.Pack.support), which the student's code can import in the child.
     """
 
     runtime: Runtime
@@ -104,6 +110,7 @@ class SandboxRequest:
     forbidden: Forbidden = field(default_factory=Forbidden)
     limits: Limits = field(default_factory=Limits)
     oracles: Mapping[str, Oracle] = field(default_factory=dict)
+    support: Mapping[str, str] = field(default_factory=dict)
 
 
 ImportStatus = Literal["ok", "exception", "timeout", "memory_limit", "crashed", "forbidden"]

@@ -19,7 +19,9 @@ from .zygote_client import Exit
 MAX_TEXT = 8000
 MAX_NAMES = 1000
 MAX_CALL_OUTPUT = 64 * 1024  # characters of one call's output kept in its Observation
-CALL_STATUSES = frozenset({"ok", "missing", "exception", "memory_limit", "forbidden", "bad_result"})
+CALL_STATUSES = frozenset(
+    {"ok", "missing", "exception", "memory_limit", "forbidden", "bad_result", "bad_signature"}
+)
 CHUNK_STATUSES = frozenset({"ok", "exception", "memory_limit", "forbidden"})
 
 
@@ -69,6 +71,11 @@ def _observation(call: CallSpec, reply: dict, frames: list[bytes], ms: float) ->
         return Observation(
             status=status, error=error, forbidden=forbidden, duration_ms=ms, output=output
         )
+    if call.probe.kind == "variable":
+        from .variable_replies import variables  # it imports this module
+
+        found = variables(call, reply.get("variables"), frames)
+        return Observation("ok", found, error=error, duration_ms=ms, output=output)
     value = values.decode_value(reply.get("value"), frames, TensorValue)
     mutated = tuple(n for n in names(reply.get("mutated", [])) if n in call.kwargs)
     grad = reply.get("grad")

@@ -104,6 +104,7 @@ class Session:
             "device": self.request.device,
             "output_bytes": self.limits.output_bytes,
             "result_bytes": self.limits.result_bytes,
+            "support": dict(self.request.support),
         }
         try:
             wire.send(self.child.request_fd, message, (), deadline)
@@ -142,7 +143,7 @@ class Session:
     def _observe(self, call: CallSpec) -> Observation:
         if time.monotonic() >= self.wall_deadline:
             return Observation("timeout", error=self._wall_text())
-        if call.function not in self.defined:
+        if call.probe.kind != "variable" and call.function not in self.defined:
             return Observation("missing", error=f"{call.function} is not defined")
         for _ in range(2):  # a reply that answers another call: once more, in a fresh child
             if self.child is None and not self._restart():
@@ -160,8 +161,10 @@ class Session:
         """
         tree, frames = replies.encode_kwargs(call.kwargs)
         probe = {"kind": call.probe.kind, "wrt": call.probe.wrt}
+        probe.update(names=list(call.probe.names), attributes=list(call.probe.attributes))
         header = {"op": "call", "call_id": call.call_id, "function": call.function}
         header.update(kwargs=tree, probe=probe, substitutes=list(call.substitutes))
+        header.update(positional=list(call.positional))
         header.update(oracle_calls=self.limits.oracle_calls)
         lender = oracle.Lender(call, self.request.oracles, self.limits.oracle_calls)
         started = time.monotonic()
