@@ -90,6 +90,8 @@ def preload_matplotlib() -> None:
         return  # not installed: students' plotting imports fail with a warning instead
     finally:
         shutil.rmtree(config, ignore_errors=True)
+        for name in ("MPLBACKEND", "MPLCONFIGDIR"):  # chosen now; children's env stays bare
+            os.environ.pop(name, None)
     warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
 
 
