@@ -29,8 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def admin_key_line(client) -> str:
+def admin_key_line(client, data_dir: Path | None = None) -> str:
     """Return the line about the admin key, creating one on the first start."""
+    import shlex
+
     from common.settings import Settings
     from service.keys import ALL_COURSES, KeyStore
 
@@ -38,9 +40,10 @@ def admin_key_line(client) -> str:
         return "admin key: the one in AUTOGRADER_ADMIN_KEY"
     keys = KeyStore(client)
     if keys.has_admin():
+        where = shlex.quote(str(data_dir)) if data_dir is not None else "DIR"
         return (
             "admin key: the one printed on the first start (stored hashed); another: "
-            "autograder keys --data-dir DIR create --role admin --course '*'"
+            f"autograder keys --data-dir {where} create --role admin --course '*'"
         )
     secret, _ = keys.create("admin", ALL_COURSES, name="created by serve")
     return f"admin key: {secret}   (shown once: keep it)"
@@ -62,6 +65,16 @@ def running_pids(state: dict | None) -> list[int]:
     return alive
 
 
+def sandbox_isolation(mode: str):
+    """The isolation grading gets here (worker.sandbox.host.isolation); warn loudly if none."""
+    from worker.sandbox.host.isolation import NO_ISOLATION, probe
+
+    isolation = probe(mode)
+    if isolation.mode == "process":
+        print(f"WARNING: {NO_ISOLATION}", file=sys.stderr, flush=True)
+    return isolation
+
+
 def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
@@ -72,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
     from common.settings import Settings
 
     settings = Settings()
+    isolation = sandbox_isolation(settings.sandbox)
+    if isolation.problem:
+        print(f"serve: {isolation.summary()}", file=sys.stderr)
+        return 1
     args.host = args.host or settings.host
     args.port = settings.port if args.port is None else args.port
     args.data_dir = args.data_dir or settings.data_dir
@@ -88,12 +105,13 @@ def run(args: argparse.Namespace) -> int:
     service = Embedded(args.data_dir, args.host, args.port, args.dev)
     try:
         client = service.start_redis()
-        key_line = admin_key_line(client)
+        key_line = admin_key_line(client, args.data_dir.resolve())
         gpu = args.gpu == "yes" or (cuda is not None and cuda.wait() == 0)
         service.start_app("cpu,gpu" if gpu else "cpu")
         service.wait_ready(client)
         print(f"autograder is running at {service.url}  (API docs: {service.url}/docs)")
         print(key_line)
+        print(isolation.summary())
         print(f"logs: {service.data_dir / 'logs'}   Ctrl-C stops it.", flush=True)
         service.watch()
     except KeyboardInterrupt:
