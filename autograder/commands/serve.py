@@ -96,10 +96,15 @@ def run(args: argparse.Namespace) -> int:
     (args.data_dir / "logs").mkdir(exist_ok=True)
     running = running_pids(read_state(args.data_dir))
     if running:
-        print(f"serve: another serve uses {args.data_dir} (pids {running})", file=sys.stderr)
+        print(
+            f"serve: another serve uses {args.data_dir} (pids {running}); stop it with "
+            f"`autograder stop --data-dir {args.data_dir}`",
+            file=sys.stderr,
+        )
         return 2
     # SIGINT too: a shell that starts serve in the background makes it ignore SIGINT.
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: a dropped SSH session stops serve and its children like a Ctrl-C.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     cuda = cuda_check() if args.gpu == "auto" else None
     service = Embedded(args.data_dir, args.host, args.port, args.dev)

@@ -197,3 +197,25 @@ def test_regrade_prints_a_readable_summary(redis_server, course: Course, capsys)
     out = capsys.readouterr().out
     assert f"{stale}  dora  10.0 -> 100.0" in out
     assert "1 scores changed" in out
+
+
+def test_regrade_with_a_course_counts_only_that_courses_submissions(
+    redis_server, course: Course, capsys
+) -> None:
+    ours = course.submit("erin", SubmissionStatus.GRADED, 10, source="x = 1\n")
+    course.submit("fay", SubmissionStatus.GRADED, 10, course=f"{course.id}-other")
+
+    args = ["regrade", "--assignment", "lecture4-numpy", "--course", course.id, "--json"]
+    assert main(args + ["--redis-url", redis_server.url]) == 0
+
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["total"], summary["regraded"], summary["skipped"]) == (1, 1, 0)
+    assert [c["id"] for c in summary["changed"]] == [ours]
+
+
+def test_regrade_of_an_unknown_assignment_is_one_line_and_exit_2(redis_server, capsys) -> None:
+    code = main(["regrade", "--assignment", "nope", "--redis-url", redis_server.url])
+    assert code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("autograder regrade: unknown assignment 'nope'")
+    assert len(err.strip().splitlines()) == 1
