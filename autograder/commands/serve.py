@@ -57,12 +57,22 @@ def running_pids(state: dict | None) -> list[int]:
     for pid in [state["pid"], *state["pids"].values()] if state else []:
         try:
             os.kill(pid, 0)
-            alive.append(pid)
         except ProcessLookupError:
-            pass
+            continue
         except PermissionError:  # alive, under another user
+            pass
+        if not zombie(pid):  # dead, and not reaped (its new parent may never reap it)
             alive.append(pid)
     return alive
+
+
+def zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited and waits to be reaped (Linux /proc; False elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def sandbox_isolation(mode: str):

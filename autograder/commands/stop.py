@@ -67,7 +67,9 @@ def terminate(pid: int) -> None:
 
 
 def wait_gone(pid: int, timeout_s: float) -> bool:
-    """Wait until ``pid`` no longer exists (or is a zombie of someone else); True if gone."""
+    """Wait until ``pid`` no longer runs (gone, or a zombie); True if so."""
+    from autograder.commands.serve import zombie
+
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -76,15 +78,7 @@ def wait_gone(pid: int, timeout_s: float) -> bool:
             return True
         except PermissionError:
             return False
-        if _zombie(pid):
+        if zombie(pid):
             return True
         time.sleep(0.1)
     return False
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False

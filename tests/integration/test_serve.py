@@ -105,23 +105,17 @@ def test_serve_grades_stops_cleanly_and_keeps_every_submission(tmp_path):
 
 
 def gone(pids, timeout_s: float = 60) -> bool:
-    """Wait until none of ``pids`` is alive (zombies count as gone); True if so."""
+    """Wait until none of ``pids`` runs (zombies count as gone); True if so."""
     import time
 
+    from autograder.commands.serve import running_pids
+
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        alive = []
-        for pid in pids:
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
-                        alive.append(pid)
-            except OSError:
-                pass
-        if not alive:
-            return True
+    while running_pids({"pid": pids[0], "pids": dict(enumerate(pids[1:]))}):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.2)
-    return False
+    return True
 
 
 @pytest.mark.slow
