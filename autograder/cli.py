@@ -11,7 +11,17 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("grade", "assignments", "starter", "serve", "api", "worker", "regrade", "keys")
+COMMANDS = (
+    "grade",
+    "assignments",
+    "starter",
+    "serve",
+    "stop",
+    "api",
+    "worker",
+    "regrade",
+    "keys",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,13 +38,37 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet in this checkout
             raise
         module.register(subparsers)
+    describe(subparsers)
     return parser
 
 
+def describe(subparsers: argparse._SubParsersAction) -> None:
+    """Give every (sub)command without a description its one-line help as description, so
+    ``autograder COMMAND --help`` always says what the command does."""
+    helps = {action.dest: action.help for action in subparsers._choices_actions}
+    for name, parser in subparsers.choices.items():
+        if not parser.description and helps.get(name):
+            text = helps[name]
+            parser.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                describe(action)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen command; return its exit code."""
+    """Parse ``argv`` and run the chosen command; return its exit code.
+
+    A user error (autograder.target.UsageError) is one line on stderr and exit status 2,
+    never a traceback.
+    """
+    from autograder.target import UsageError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"autograder {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -53,6 +53,22 @@ def write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def die_with_parent() -> None:
+    """In a child, between fork and exec: get SIGTERM when serve dies, however it dies.
+
+    The children have sessions of their own (a Ctrl-C reaches only serve, which stops them
+    in order), so a serve killed with SIGKILL would otherwise leave them running and the
+    next serve would refuse to start. Linux's PR_SET_PDEATHSIG closes that gap.
+    """
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: `autograder stop` is the way out
+
+
 def cuda_check() -> subprocess.Popen:
     """Start a child that exits 0 iff torch sees a CUDA device (torch stays out of here)."""
     code = "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)"
@@ -87,7 +103,12 @@ class Embedded:
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (child keeps it)
         self.children[name] = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - serve forks before any thread
         )
         log.close()
 
@@ -152,7 +173,7 @@ class Embedded:
 
     def stop(self) -> None:
         """Stop the children in order (API, worker, Redis), killing any that hang."""
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not orphan children
         for name in ("api", "worker", "redis"):
             child = self.children.get(name)

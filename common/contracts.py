@@ -79,6 +79,11 @@ class GradingResult(BaseModel):
     max_score: float = Field(ge=0)
     tests: list[TestResult] = Field(default_factory=list)
     error: GradingError | None = None
+    warnings: list[GradingError] = Field(
+        default_factory=list,
+        description="Top-level statements that raised while the file ran, each with its line "
+        "(and cell): they were skipped and the statements after them still ran.",
+    )
     output: str = Field(default="", description="Captured student stdout/stderr, truncated.")
     duration_ms: float = Field(ge=0, description="Wall time of the grading run, milliseconds.")
     device: Device = "cpu"

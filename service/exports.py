@@ -19,6 +19,7 @@ from common.records import KEYS
 from service.auth import require_admin, require_key
 from service.context import services
 from service.errors import NotFoundError
+from service.keys import KeyStore
 from service.models import NAME
 from service.openapi import operation
 
@@ -97,6 +98,23 @@ def _cell(value: object) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def check_known(client, course: str, assignment: str) -> None:
+    """404 for an assignment no worker publishes and nobody submitted to, or a course with
+    no submission and no key. Course names match exactly: case matters."""
+    if services().store.assignment(assignment) is None and not client.zcard(
+        KEYS.index_assignment(assignment)
+    ):
+        raise NotFoundError(f"no assignment {assignment!r}")
+    if client.zcard(KEYS.index_course(course)):
+        return
+    courses = {key.course for key in KeyStore(client).all()}
+    if course in courses:
+        return
+    alike = sorted(c for c in courses if c.lower() == course.lower())
+    hint = f"; course names are case-sensitive: did you mean {alike[0]!r}?" if alike else ""
+    raise NotFoundError(f"no course {course!r}{hint}")
+
+
 @bp.get("/<course>/assignments/<assignment>/gradebook.csv")
 @operation(
     "A course's gradebook for one assignment as CSV, one row per student (admin)",
@@ -111,6 +129,7 @@ def gradebook(course: str, assignment: str) -> Response:
     if not key.can_see(course):
         raise NotFoundError(f"no course {course!r} in your scope")
     client = services().redis
+    check_known(client, course, assignment)
     ids = client.zrange(KEYS.index_assignment(assignment), 0, -1)  # oldest first
     pipe = client.pipeline(transaction=False)
     for submission_id in ids:

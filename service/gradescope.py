@@ -47,6 +47,9 @@ def _summary(result: GradingResult) -> str:
         where = f" (line {result.error.line})" if result.error.line else ""
         cell = f" in cell {result.error.cell + 1}" if result.error.cell is not None else ""
         lines.append(f"{result.error.kind}{cell}{where}: {result.error.message}")
+    if result.warnings:
+        lines += ["", "Warnings (these statements were skipped; the rest of your file ran):"]
+        lines += [f"- {warning.message}" for warning in result.warnings]
     if result.output:
         lines += ["", "Your program's output:", result.output[:OUTPUT_CHARS]]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import redis
 from flask import Blueprint, Response
 
+from common import sandbox_state
 from common.heartbeats import live_workers
 from common.records import KEYS, QUEUES
 from service.context import services
@@ -34,11 +35,12 @@ def readyz() -> Response:
     try:
         workers = live_workers(client)
         queues = {queue: queue_state(client, queue, workers[queue]) for queue in QUEUES}
+        sandbox = sandbox_state.read(client, sandbox_state.live_names(client, QUEUES))
     except (redis.ConnectionError, redis.TimeoutError):
         body = Readiness(ready=False, redis=False, workers={q: 0 for q in QUEUES})
         return json_response(body, 503)
     ready = workers["cpu"] > 0
-    body = Readiness(ready=ready, redis=True, workers=workers, queues=queues)
+    body = Readiness(ready=ready, redis=True, workers=workers, queues=queues, sandbox=sandbox)
     return json_response(body, 200 if ready else 503)
 
 

@@ -56,11 +56,12 @@ def accept(
         raise InvalidSubmissionError(
             f"{info.id} is graded on {', '.join(info.devices)}, not {fields.device}"
         )
+    submission_id = secrets.token_urlsafe(18)
     record = SubmissionRecord(
-        id=secrets.token_urlsafe(18),
+        id=submission_id,
         assignment=info.id,
         course=course,
-        student_id=fields.student_id,
+        student_id=fields.student_id or anonymous_student(submission_id),
         filename=valid.filename,
         sha256=valid.sha256,
         device=fields.device,
@@ -78,6 +79,15 @@ def accept(
         ctx.store.discard(record)
         raise
     return record
+
+
+def anonymous_student(submission_id: str) -> str:
+    """The student id of a submission sent without one: ``anonymous.<submission id>``.
+
+    So it still has its own line in the gradebook and can be found, instead of belonging
+    to no one ('_' becomes '.', which student ids allow and submission ids never hold).
+    """
+    return f"anonymous.{submission_id.replace('_', '.')}"
 
 
 def check_callback_url(ctx: Services, key: ApiKey, url: str | None) -> None:

@@ -14,6 +14,7 @@ from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 
+from common import sandbox_state
 from common.heartbeats import live_workers
 from common.records import KEYS, LATENCY_BUCKETS_S, QUEUES
 from service.context import services
@@ -55,6 +56,7 @@ class RedisCollector:
             workers.add_metric([queue], alive[queue])
         yield depth
         yield workers
+        yield from sandbox_metrics(self.client)
         for key, (name, doc) in HISTOGRAMS.items():
             yield self._histogram(key, name, doc)
 
@@ -67,9 +69,30 @@ class RedisCollector:
         )
 
 
+def sandbox_metrics(client: redis.Redis) -> Iterator[Metric]:
+    """Per worker: its sandbox mode (1 for the one in use) and each isolation layer (1/0)."""
+    states = sandbox_state.read(client, sandbox_state.live_names(client, QUEUES))
+    mode = GaugeMetricFamily(
+        "autograder_sandbox_mode",
+        "The sandbox a worker grades with (1); 'unavailable': it refused to start.",
+        labels=["worker", "mode"],
+    )
+    layer = GaugeMetricFamily(
+        "autograder_sandbox_layer_active",
+        "Whether an isolation layer (namespaces, seccomp, landlock, cgroup) is active.",
+        labels=["worker", "layer"],
+    )
+    for worker, state in sorted(states.items()):
+        mode.add_metric([worker, str(state.get("mode"))], 1)
+        for name, active in sorted((state.get("layers") or {}).items()):
+            layer.add_metric([worker, str(name)], 1 if active else 0)
+    yield mode
+    yield layer
+
+
 @bp.get("/metrics")
 @operation(
-    "Prometheus metrics: submissions by status, queue depth, grading latency",
+    "Prometheus metrics: submissions by status, queue depth, grading latency, sandbox layers",
     responses={200: "text/plain"},
     public=True,
     tags=("health",),

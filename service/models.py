@@ -178,6 +178,17 @@ class QueueState(BaseModel):
     )
 
 
+class SandboxState(BaseModel):
+    """The sandbox one worker grades with: mode ('bwrap', 'process', or 'unavailable': it
+    refused to start and ``problem`` says why) and which isolation layers are active."""
+
+    mode: str
+    layers: dict[str, bool] = Field(
+        default_factory=dict, description="namespaces, seccomp, landlock, cgroup: active or not."
+    )
+    problem: str | None = None
+
+
 class Readiness(BaseModel):
     """Ready when Redis answers and at least one worker consumes the cpu queue."""
 
@@ -186,4 +197,9 @@ class Readiness(BaseModel):
     workers: dict[str, int] = Field(description="Live workers per queue ('cpu', 'gpu').")
     queues: dict[str, QueueState] = Field(
         default_factory=dict, description="Per queue: workers, waiting tasks, stalled."
+    )
+    sandbox: dict[str, SandboxState] = Field(
+        default_factory=dict,
+        description="Per worker (live ones, and those that refused to start in the last "
+        "10 minutes): its sandbox mode and active isolation layers.",
     )

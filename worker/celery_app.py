@@ -73,7 +73,19 @@ def _on_ready(sender=None, **_) -> None:
     )
     heartbeat.start()
     sender.app.autograder_heartbeat = heartbeat
+    publish_sandbox(client, sender.hostname, settings.sandbox)
     log.info("published the catalog; heart-beating for %s on %s", sender.hostname, queues)
+
+
+def publish_sandbox(client: redis.Redis, worker: str, mode: str) -> None:
+    """Say which sandbox this worker grades with (/readyz, /metrics); warn if none."""
+    from common import sandbox_state
+    from worker.sandbox.host.isolation import probe, warn_if_unisolated
+
+    isolation = probe(mode)
+    sandbox_state.publish(client, worker, isolation.as_dict())
+    warn_if_unisolated(mode)
+    log.info("%s", isolation.summary())
 
 
 @signals.worker_shutdown.connect(dispatch_uid="autograder.shutdown")

@@ -63,6 +63,8 @@ def grade_command(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         return usage_error(f"no such file: {args.file}")
+    if path.suffix.lower() not in (".py", ".ipynb"):  # refused as the API refuses it
+        return usage_error(f"cannot grade {path.name!r}: submit a .py file or a .ipynb notebook")
     try:
         pack = get_pack(args.assignment)
     except UnknownAssignmentError as exc:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from autograder.target import add_data_options, connect_checked
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -12,10 +13,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "keys",
         help="manage API keys",
-        description="Keys live in Redis: AUTOGRADER_REDIS_URL, or that of a running "
-        "`autograder serve` with --data-dir.",
+        description="Create, list and revoke API keys. Keys live in Redis: that of the "
+        "running `autograder serve` (found by --data-dir or AUTOGRADER_DATA_DIR), or "
+        "AUTOGRADER_REDIS_URL / --redis-url.",
     )
-    parser.add_argument("--data-dir", type=Path, help="use the Redis of `serve` on this folder")
+    add_data_options(parser)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a key and print it (once)")
     create.add_argument("--role", choices=("admin", "integration"), required=True)
@@ -31,18 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def key_store(args: argparse.Namespace):
     """Return a KeyStore on the Redis that ``args`` point to."""
-    from autograder.embedded import read_state
-    from common.records import connect
     from common.settings import Settings
     from service.keys import KeyStore
 
-    url = Settings().redis_url
-    if args.data_dir is not None:
-        state = read_state(args.data_dir)
-        if state is None:
-            raise SystemExit(f"no `autograder serve` is running on {args.data_dir}")
-        url = state["redis_url"]
-    return KeyStore(connect(url, timeout_s=5))
+    return KeyStore(connect_checked(args, Settings()))
 
 
 def create_key(args: argparse.Namespace) -> int:

@@ -14,6 +14,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import TextIO
 
+from autograder.target import UsageError, add_data_options, connect_checked
+
 # KEYS: record, its old status index, its new status index. ARGV: old status, id, result
 # JSON, regraded_at, new status, score, max score. Writes only if the status is still the
 # one graded over.
@@ -37,7 +39,7 @@ class Summary:
     assignment: str
     total: int = 0
     regraded: int = 0
-    skipped: int = 0  # not finished yet, or outside --course
+    skipped: int = 0  # not finished yet (a worker grades it with the new pack), or expired
     errors: int = 0  # grading failed on our side; old result kept
     changed: list[dict] = field(default_factory=list)  # id, student_id, old, new
 
@@ -45,22 +47,30 @@ class Summary:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``regrade`` subcommand."""
     parser = subparsers.add_parser(
-        "regrade", help="Grade every stored submission of an assignment again."
+        "regrade",
+        help="grade every stored submission of an assignment again",
+        description="Grade every finished submission of an assignment again, here, in the "
+        "sandbox (after its pack changed); each new result replaces the old one. Uses the "
+        "Redis of the running `autograder serve` (see --data-dir) or AUTOGRADER_REDIS_URL.",
     )
     parser.add_argument("--assignment", required=True, help="Assignment id, e.g. lecture4-numpy.")
-    parser.add_argument("--course", help="Only this course's submissions.")
-    parser.add_argument("--redis-url", help="Default: AUTOGRADER_REDIS_URL.")
+    parser.add_argument("--course", help="Only this course's submissions (exact, case-sensitive).")
+    add_data_options(parser)
     parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Regrade, print the summary; exit 1 if any submission could not be regraded."""
-    from common.records import connect
     from common.settings import Settings
+    from reference.packs import UnknownAssignmentError, get_pack
 
+    try:
+        get_pack(args.assignment)
+    except UnknownAssignmentError as exc:
+        raise UsageError(str(exc)) from None
     settings = Settings()
-    client = connect(args.redis_url or settings.redis_url)
+    client = connect_checked(args, settings)
     summary = regrade(client, args.assignment, args.course, sys.stderr, settings)
     if args.json:
         print(json.dumps(asdict(summary), indent=2))
@@ -78,6 +88,9 @@ def regrade(
 
     summary = Summary(assignment)
     ids = client.zrange(KEYS.index_assignment(assignment), 0, -1)  # oldest first
+    if course is not None:  # only the course's: they alone are counted
+        ours = set(client.zrange(KEYS.index_course(course), 0, -1))
+        ids = [submission_id for submission_id in ids if submission_id in ours]
     summary.total = len(ids)
     for done, submission_id in enumerate(ids, start=1):
         regrade_one(client, submission_id, course, summary, settings)

@@ -29,8 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def admin_key_line(client) -> str:
+def admin_key_line(client, data_dir: Path | None = None) -> str:
     """Return the line about the admin key, creating one on the first start."""
+    import shlex
+
     from common.settings import Settings
     from service.keys import ALL_COURSES, KeyStore
 
@@ -38,9 +40,10 @@ def admin_key_line(client) -> str:
         return "admin key: the one in AUTOGRADER_ADMIN_KEY"
     keys = KeyStore(client)
     if keys.has_admin():
+        where = shlex.quote(str(data_dir)) if data_dir is not None else "DIR"
         return (
             "admin key: the one printed on the first start (stored hashed); another: "
-            "autograder keys --data-dir DIR create --role admin --course '*'"
+            f"autograder keys --data-dir {where} create --role admin --course '*'"
         )
     secret, _ = keys.create("admin", ALL_COURSES, name="created by serve")
     return f"admin key: {secret}   (shown once: keep it)"
@@ -54,12 +57,32 @@ def running_pids(state: dict | None) -> list[int]:
     for pid in [state["pid"], *state["pids"].values()] if state else []:
         try:
             os.kill(pid, 0)
-            alive.append(pid)
         except ProcessLookupError:
-            pass
+            continue
         except PermissionError:  # alive, under another user
+            pass
+        if not zombie(pid):  # dead, and not reaped (its new parent may never reap it)
             alive.append(pid)
     return alive
+
+
+def zombie(pid: int) -> bool:
+    """Whether ``pid`` has exited and waits to be reaped (Linux /proc; False elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def sandbox_isolation(mode: str):
+    """The isolation grading gets here (worker.sandbox.host.isolation); warn loudly if none."""
+    from worker.sandbox.host.isolation import NO_ISOLATION, probe
+
+    isolation = probe(mode)
+    if isolation.mode == "process":
+        print(f"WARNING: {NO_ISOLATION}", file=sys.stderr, flush=True)
+    return isolation
 
 
 def _interrupt(*_) -> None:
@@ -72,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     from common.settings import Settings
 
     settings = Settings()
+    isolation = sandbox_isolation(settings.sandbox)
+    if isolation.problem:
+        print(f"serve: {isolation.summary()}", file=sys.stderr)
+        return 1
     args.host = args.host or settings.host
     args.port = settings.port if args.port is None else args.port
     args.data_dir = args.data_dir or settings.data_dir
@@ -79,21 +106,27 @@ def run(args: argparse.Namespace) -> int:
     (args.data_dir / "logs").mkdir(exist_ok=True)
     running = running_pids(read_state(args.data_dir))
     if running:
-        print(f"serve: another serve uses {args.data_dir} (pids {running})", file=sys.stderr)
+        print(
+            f"serve: another serve uses {args.data_dir} (pids {running}); stop it with "
+            f"`autograder stop --data-dir {args.data_dir}`",
+            file=sys.stderr,
+        )
         return 2
     # SIGINT too: a shell that starts serve in the background makes it ignore SIGINT.
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: a dropped SSH session stops serve and its children like a Ctrl-C.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     cuda = cuda_check() if args.gpu == "auto" else None
     service = Embedded(args.data_dir, args.host, args.port, args.dev)
     try:
         client = service.start_redis()
-        key_line = admin_key_line(client)
+        key_line = admin_key_line(client, args.data_dir.resolve())
         gpu = args.gpu == "yes" or (cuda is not None and cuda.wait() == 0)
         service.start_app("cpu,gpu" if gpu else "cpu")
         service.wait_ready(client)
         print(f"autograder is running at {service.url}  (API docs: {service.url}/docs)")
         print(key_line)
+        print(isolation.summary())
         print(f"logs: {service.data_dir / 'logs'}   Ctrl-C stops it.", flush=True)
         service.watch()
     except KeyboardInterrupt:

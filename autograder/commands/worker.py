@@ -39,12 +39,37 @@ def resolve_queues(spec: str) -> list[str]:
     return queues
 
 
+def refuse_without_sandbox(settings, name: str) -> bool:
+    """True (after saying why, on stderr and in Redis for /readyz) if this worker must not
+    start: its sandbox mode cannot run here. ``auto`` never grades without isolation."""
+    import socket
+    import sys
+
+    from worker.sandbox.host.isolation import probe
+
+    isolation = probe(settings.sandbox)
+    if isolation.problem is None:
+        return False
+    print(f"autograder worker: {isolation.summary()}", file=sys.stderr, flush=True)
+    try:
+        from common import sandbox_state
+        from common.records import connect
+
+        worker = name.replace("%h", socket.gethostname())
+        sandbox_state.refuse(connect(settings.redis_url, timeout_s=2), worker, isolation.as_dict())
+    except Exception as exc:  # noqa: BLE001 - Redis away: stderr already says why
+        print(f"autograder worker: could not record the refusal in Redis: {exc}", file=sys.stderr)
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the worker until it is stopped; return the exit status."""
     from common.settings import Settings
     from worker.celery_app import make_celery
 
     settings = Settings()
+    if refuse_without_sandbox(settings, args.name):
+        return 78  # EX_CONFIG: nothing to retry until the host or the setting changes
     queues = resolve_queues(args.queues)
     argv = ["worker", "-Q", ",".join(queues), "-n", args.name, "--loglevel", args.loglevel]
     argv += ["--without-mingle", "--without-gossip"]  # readiness comes from heartbeats

@@ -65,10 +65,12 @@ def test_grade_with_a_forbidden_call_names_it():
         (["--assignment", "no-such-pack", "x.py"], "unknown assignment 'no-such-pack'"),
         (["--assignment", "lecture4-numpy", "/no/such/file.py"], "no such file"),
         (["--assignment", "lecture4-numpy", "--device", "cuda", "x.py"], "not cuda"),
+        (["--assignment", "lecture4-numpy", "x.txt"], "submit a .py file or a .ipynb notebook"),
     ],
 )
 def test_grade_usage_errors_exit_2_with_one_line_on_stderr(args, words, tmp_path):
     (tmp_path / "x.py").write_text("x = 1\n")
+    (tmp_path / "x.txt").write_text("x = 1\n")  # the API refuses it too (422)
     run = autograder("grade", *args, cwd=tmp_path)
     assert run.returncode == 2 and run.stdout == ""
     assert len(run.stderr.strip().splitlines()) == 1 and words in run.stderr

@@ -7,6 +7,10 @@ for a sum instead of a mean); ``diagnosis`` and ``message`` (a substring), when 
 must appear together on one of its failed tests. Every function not listed must get full
 marks, so a file loses exactly the points of the functions it breaks. ``broken_on_cuda``,
 where given, replaces ``broken`` when the file is graded on CUDA (a device bug).
+``warnings``: the top-level statements that raise and are skipped, each as its ``kind``, a
+substring of its ``message`` and, when given, its ``line`` and 0-based ``cell``; there are
+``warning_count`` warnings in all (by default as many as listed: a file without the key
+raises none).
 """
 
 from __future__ import annotations
@@ -68,6 +72,21 @@ def assert_as_manifest_says(name: str, result: GradingResult) -> None:
         ), f"{function}: no failed test with {want}; got {seen}"
     lost = sum(t.max_score - t.score for t in result.tests)
     assert result.score == pytest.approx(result.max_score - lost, abs=0.02)
+    assert_warnings_as_manifest_says(entry, result)
+
+
+def assert_warnings_as_manifest_says(entry: dict, result: GradingResult) -> None:
+    """Each listed warning is one of the result's, and they number ``warning_count``."""
+    expected = entry.get("warnings", [])
+    got = [w.model_dump() for w in result.warnings]
+    for want in expected:
+        assert any(
+            w["kind"] == want["kind"]
+            and want["message"] in w["message"]
+            and all(w[key] == want[key] for key in ("line", "cell") if key in want)
+            for w in got
+        ), f"no warning like {want}; got {got}"
+    assert len(got) == entry.get("warning_count", len(expected)), f"warnings: {got}"
 
 
 @pytest.mark.parametrize("name", sorted(MANIFEST))

@@ -128,8 +128,13 @@ def test_the_gradebook_has_one_row_per_student_with_best_and_latest_scores(
     ]
 
 
-def test_an_empty_gradebook_is_just_the_header(make_client, admin_auth, course: Course) -> None:
-    answer = gradebook(make_client(), course.id, admin_auth)
+@pytest.mark.usefixtures("catalog")
+def test_an_empty_gradebook_of_a_known_course_is_just_the_header(
+    make_client, make_key, course: Course
+) -> None:
+    auth = make_key("admin", course.id)  # the course exists: it has a key, no submission yet
+    answer = gradebook(make_client(), course.id, auth)
+    assert answer.status_code == 200
     assert answer.get_data(as_text=True) == (
         "student_id,best_score,latest_score,max_score,attempts,pending,last_submission_at\n"
     )
@@ -197,3 +202,57 @@ def test_regrade_prints_a_readable_summary(redis_server, course: Course, capsys)
     out = capsys.readouterr().out
     assert f"{stale}  dora  10.0 -> 100.0" in out
     assert "1 scores changed" in out
+
+
+def test_regrade_with_a_course_counts_only_that_courses_submissions(
+    redis_server, course: Course, capsys
+) -> None:
+    ours = course.submit("erin", SubmissionStatus.GRADED, 10, source="x = 1\n")
+    course.submit("fay", SubmissionStatus.GRADED, 10, course=f"{course.id}-other")
+
+    args = ["regrade", "--assignment", "lecture4-numpy", "--course", course.id, "--json"]
+    assert main(args + ["--redis-url", redis_server.url]) == 0
+
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["total"], summary["regraded"], summary["skipped"]) == (1, 1, 0)
+    assert [c["id"] for c in summary["changed"]] == [ours]
+
+
+def test_regrade_of_an_unknown_assignment_is_one_line_and_exit_2(redis_server, capsys) -> None:
+    code = main(["regrade", "--assignment", "nope", "--redis-url", redis_server.url])
+    assert code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("autograder regrade: unknown assignment 'nope'")
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.usefixtures("catalog")
+def test_a_gradebook_of_an_unknown_assignment_or_course_is_404(
+    make_client, make_key, admin_auth, course: Course
+) -> None:
+    client = make_client()
+    course.submit("gil", SubmissionStatus.GRADED, 50)
+    assert_problem(gradebook(client, course.id, admin_auth, assignment="no-such-pack"), 404)
+    unknown = assert_problem(gradebook(client, f"{course.id}-nope", admin_auth), 404)
+    assert "no course" in unknown["detail"]
+    make_key("integration", "CS5242-" + course.id)
+    wrong_case = gradebook(client, "cs5242-" + course.id, admin_auth)
+    assert "case-sensitive" in assert_problem(wrong_case, 404)["detail"]
+    assert gradebook(client, course.id, admin_auth).status_code == 200
+
+
+def test_a_submission_without_a_student_id_gets_an_anonymous_gradebook_line(
+    make_client, make_key
+) -> None:
+    from service_support import submit_text
+
+    course_id = f"anon-{secrets.token_hex(4)}"
+    auth = make_key("admin", course_id)
+    client = make_client()
+    accepted = submit_text(client, auth, course=course_id)
+    assert accepted.status_code == 202, accepted.get_json()
+    submission_id = accepted.get_json()["id"]
+    record = client.get(f"/api/v1/submissions/{submission_id}", headers=auth).get_json()
+    assert record["student_id"] == "anonymous." + submission_id.replace("_", ".")
+    rows = list(csv.DictReader(io.StringIO(gradebook(client, course_id, auth).get_data(True))))
+    assert [row["student_id"] for row in rows] == [record["student_id"]]

@@ -36,6 +36,7 @@ def test_readyz_is_503_without_a_cpu_worker(make_settings, fresh_redis):
         "redis": True,
         "workers": {"cpu": 0, "gpu": 0},
         "queues": {"cpu": idle, "gpu": idle},
+        "sandbox": {},
     }
 
 

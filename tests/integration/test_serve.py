@@ -102,3 +102,61 @@ def test_serve_grades_stops_cleanly_and_keeps_every_submission(tmp_path):
         assert second.interrupt() == 0
     finally:
         second.close()
+
+
+def gone(pids, timeout_s: float = 60) -> bool:
+    """Wait until none of ``pids`` runs (zombies count as gone); True if so."""
+    import time
+
+    from autograder.commands.serve import running_pids
+
+    deadline = time.monotonic() + timeout_s
+    while running_pids({"pid": pids[0], "pids": dict(enumerate(pids[1:]))}):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.mark.slow
+def test_serve_takes_its_children_along_when_it_dies_or_its_terminal_hangs_up(tmp_path):
+    data = tmp_path / "data"
+    first = Serve(data, free_port())
+    try:
+        first.line_starting("autograder is running at")
+        children = list(read_state(data)["pids"].values())
+        first.process.kill()  # SIGKILL: no chance to stop anything itself
+        first.process.wait()
+        assert gone(children), "redis, the worker and the API outlived a killed serve"
+    finally:
+        first.close()
+    stop = [sys.executable, "-m", "autograder.cli", "stop", "--data-dir", str(data)]
+    stopped = subprocess.run(stop, capture_output=True, text=True, timeout=120)
+    assert stopped.returncode == 0 and "nothing of `autograder serve` runs" in stopped.stdout
+
+    second = Serve(data, free_port())
+    try:
+        second.line_starting("autograder is running at")
+        key_line = second.line_starting("admin key:")
+        assert f"autograder keys --data-dir {data.resolve()} create" in key_line
+        children = list(read_state(data)["pids"].values())
+        second.process.send_signal(signal.SIGHUP)  # a dropped SSH session
+        assert second.process.wait(60) == 0
+        assert gone(children) and read_state(data) is None
+    finally:
+        second.close()
+
+
+@pytest.mark.slow
+def test_autograder_stop_stops_a_running_serve(tmp_path):
+    data = tmp_path / "data"
+    serve = Serve(data, free_port())
+    try:
+        serve.line_starting("autograder is running at")
+        children = list(read_state(data)["pids"].values())
+        stop = [sys.executable, "-m", "autograder.cli", "stop", "--data-dir", str(data)]
+        stopped = subprocess.run(stop, capture_output=True, text=True, timeout=120)
+        assert stopped.returncode == 0 and "stopped `autograder serve`" in stopped.stdout
+        assert serve.process.wait(60) == 0 and gone(children) and read_state(data) is None
+    finally:
+        serve.close()

@@ -57,11 +57,12 @@ def test_os_exit_in_a_function_is_a_crash_of_that_call(attack):
     attack.still_grades()
 
 
-def test_sys_exit_at_import_is_an_import_error_not_a_pass(attack):
+def test_sys_exit_at_import_is_a_warning_and_grading_goes_on(attack):
     cheat = CORRECT + "\nimport sys\nsys.exit(0)\n"
     result = grade_source("lecture4-numpy", "submission.py", cheat, runner=attack.sandbox)
-    assert result.error is not None
-    assert "SystemExit" in result.error.message
+    [warning] = result.warnings  # skipped like any statement that raises; the file goes on
+    assert warning.kind == "top_level_error" and "SystemExit" in warning.message
+    assert all(t.passed for t in result.tests)  # graded on its functions, not on the exit
     attack.still_grades()
 
 

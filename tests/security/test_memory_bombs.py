@@ -34,8 +34,8 @@ def test_a_memory_bomb_at_import_is_reported_at_its_chunk(attack):
         attack.call("good", x=attack.x()),
         chunks=("def good(x):\n    return x.sum()\n", "hoard = bytearray(10**12)\n"),
     )
-    assert report.imported.status == "memory_limit"
-    assert report.imported.failed_chunk == 1
+    [raised] = report.imported.raised
+    assert (raised.chunk, raised.status) == (1, "memory_limit")
     assert report.observations["good"].value == 15.0
     attack.still_grades()
 

@@ -136,11 +136,11 @@ def test_auto_picks_the_hardened_runner_where_the_machine_supports_it():
     runner.close()
 
 
-def test_bwrap_mode_fails_loudly_where_it_cannot_run(monkeypatch):
+def test_bwrap_and_auto_modes_fail_loudly_where_it_cannot_run(monkeypatch):
     monkeypatch.setattr(BwrapRunner, "unsupported_reason", staticmethod(lambda: "no userns"))
-    with pytest.raises(SandboxInfrastructureError, match="no userns"):
-        factory.make_runner("bwrap")
-    assert isinstance(factory.make_runner("auto"), ProcessRunner)
+    for mode in ("bwrap", "auto"):  # auto never falls back to no isolation
+        with pytest.raises(SandboxInfrastructureError, match="no userns"):
+            factory.make_runner(mode)
 
 
 def test_the_child_package_is_bound_whole_with_its_bytecode_compiled_when_missing_or_stale(

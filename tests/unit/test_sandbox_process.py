@@ -100,7 +100,7 @@ def test_a_segfault_in_one_call_is_a_crash_of_that_call_only(runner):
     assert report.observations["softmax"].status == "ok"
 
 
-def test_an_exception_at_import_after_two_definitions_keeps_those_two(runner):
+def test_an_exception_at_import_is_reported_and_the_definitions_after_it_still_run(runner):
     first = (
         "def lr_schedule(t, lr0=2.5, decay=0.5, every=10):\n    return lr0 * decay ** (t//every)"
     )
@@ -110,13 +110,23 @@ def test_an_exception_at_import_after_two_definitions_keeps_those_two(runner):
     calls = [call("lr_schedule", t=25), call("softmax", scores=SCORES)]
     report = runner.run(request(first, second, third, fourth, calls=calls))
     imported = report.imported
-    assert imported.status == "exception"
-    assert imported.failed_chunk == 2
-    assert imported.defined == ("lr_schedule", "sgd_step")
-    assert imported.line == 5  # lines 1-2 and 3-4 hold the two definitions
-    assert "ZeroDivisionError" in imported.error
+    assert imported.status == "ok"
+    assert imported.defined == ("lr_schedule", "sgd_step", "softmax")
+    [raised] = imported.raised
+    assert raised.chunk == 2
+    assert raised.line == 5  # lines 1-2 and 3-4 hold the two definitions
+    assert "ZeroDivisionError" in raised.error
     assert report.observations["lr_schedule"].value == 2.5 * 0.5**2
-    assert report.observations["softmax"].status == "missing"
+    assert report.observations["softmax"].status == "ok"
+
+
+def test_a_call_that_restarts_the_child_replays_the_chunks_after_one_that_raised(runner):
+    """A crash in one call starts a fresh child, which must define the later functions too."""
+    crash = "def crash(scores):\n    import os\n    os._exit(3)"
+    calls = [call("crash", scores=SCORES), call("softmax", scores=SCORES)]
+    report = runner.run(request(crash, "x = 1 / 0", SOFTMAX, calls=calls))
+    assert report.observations["crash"].status == "crashed"
+    assert report.observations["softmax"].status == "ok"
 
 
 def test_an_import_that_hangs_times_out_at_that_chunk_and_keeps_earlier_definitions(runner):

@@ -34,6 +34,7 @@ from worker.grading.results import (
 )
 from worker.grading.runner_setup import device_problem, sandbox_limits, shared_runner
 from worker.grading.source import parse_submission
+from worker.grading.top_level import chunk_warnings
 from worker.grading.verdicts import judge
 from worker.sandbox.host.api import (
     SandboxInfrastructureError,
@@ -156,5 +157,6 @@ def run_and_judge(
         max_score=max_score,
         tests=tests,
         error=import_error(report.imported, parsed.chunks),
+        warnings=chunk_warnings(report.imported, parsed.chunks),
         output=shown_output(report, planned),
     )

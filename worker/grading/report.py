@@ -15,6 +15,8 @@ def render_report(result: GradingResult, filename: str = "") -> str:
     lines = [score_line(result, filename), ""]
     if result.error is not None:
         lines += [*error_lines(result), ""]
+    if result.warnings:
+        lines += [*warning_lines(result), ""]
     width = max((len(t.function) for t in result.tests), default=0)
     for function, tests in by_function(result.tests).items():
         score = sum(t.score for t in tests)
@@ -50,6 +52,15 @@ def error_lines(result: GradingResult) -> list[str]:
         where.append(f"line {error.line}")
     heading = f"Error ({error.kind.replace('_', ' ')}{', ' if where else ''}{', '.join(where)}):"
     return [heading, *indent(error.message.splitlines(), "  ")]
+
+
+def warning_lines(result: GradingResult) -> list[str]:
+    """Return the warnings block: statements that raised and were skipped."""
+    lines = ["Warnings (these statements were skipped; the rest of your file ran):"]
+    for warning in result.warnings:
+        first, *rest = warning.message.splitlines() or [""]
+        lines += [f"  - {first}", *indent(rest, "    ")]
+    return lines
 
 
 def failure_lines(tests: list[TestResult]) -> list[str]:

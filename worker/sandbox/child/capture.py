@@ -1,5 +1,8 @@
 """Child side: bounded capture of the student's output, and tracebacks of their code only.
 
+Warnings name the student's file or cell and line too, never a chunk's pseudo file name;
+figures a student draws are discarded after each chunk (plots are not graded).
+
 Student code never writes to the protocol pipes: the child points fds 0-2 at /dev/null and
 ``sys.stdout``/``sys.stderr`` at a :class:`BoundedOutput`, which keeps the first
 ``limit`` characters and counts the rest. Tracebacks keep only frames whose file is one
@@ -10,7 +13,9 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import traceback
+import warnings
 from dataclasses import dataclass
 
 MAX_FRAMES = 12
@@ -101,6 +106,37 @@ def format_student_error(
     if len(text) > MAX_ERROR_CHARS:
         text = text[: MAX_ERROR_CHARS // 2] + "\n...\n" + text[-MAX_ERROR_CHARS // 2 :]
     return text, line
+
+
+def show_warnings_at_student_lines(files: dict[str, ChunkFile]) -> None:
+    """Print warnings raised in the student's chunks at the file's or cell's own line.
+
+    Python names the chunk ('<student chunk 3>:2: RuntimeWarning: ...'), which means
+    nothing to a student; ``files`` maps those names to their origin.
+    """
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        where = files.get(filename)
+        if where is not None:
+            line = _line(where, lineno)
+            filename, lineno = where.origin, where.first_line + lineno - 1
+        text = warnings.formatwarning(message, category, filename, lineno, line or "")
+        try:
+            (file or sys.stderr).write(text)
+        except (OSError, ValueError):
+            pass  # as Python's own showwarning: a closed stream loses the warning
+
+    warnings.showwarning = show
+
+
+def discard_plots() -> None:
+    """Close every matplotlib figure, if pyplot is in use (figures are not graded)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        try:
+            pyplot.close("all")
+        except Exception:  # noqa: BLE001 - a student may have replaced or broken pyplot
+            pass
 
 
 def _line(where: ChunkFile, lineno: int) -> str:

@@ -4,8 +4,9 @@ Protocol (messages of :mod:`.wire`; the parent speaks first):
 
 - ``{"op": "chunks", "chunks": [...], "forbidden": {...}, "device", "output_bytes",
   "result_bytes", "support": {module name: source}}``
-  -> one ``{"op": "chunk", "index": i, "status": ..., "defined": [...], ...}`` per chunk
-  run; running stops at the first chunk that raises.
+  -> one ``{"op": "chunk", "index": i, "status": ..., "defined": [...], ...}`` per chunk,
+  every chunk run: one that raises is reported and the next still runs (the spec's untidy
+  files: a crashing check cell must not stop later definitions from being graded).
 - ``{"op": "call", "call_id", "function", "kwargs": tree, "positional": [names], "probe":
   {...}, "substitutes", "oracle_calls"}`` + input frames
   -> ``{"op": "result", "status", "value": tree, "mutated", "grad", "error", ...}``; for a
@@ -66,7 +67,7 @@ class Harness:
     # ------------------------------------------------------------ chunks
 
     def run_chunks(self, header: dict) -> None:
-        """Run every chunk in order, reporting after each; stop at the first that raises."""
+        """Run every chunk in order, reporting after each, whether or not it raised."""
         forbidden = header.get("forbidden", {})
         self.guard = Guard(
             tuple(forbidden.get("modules", ())),
@@ -80,14 +81,12 @@ class Harness:
         self.lending.max_bytes = self.result_bytes
         self.output = capture.BoundedOutput(int(header.get("output_bytes", 64 * 1024)))
         sys.stdout = sys.stderr = self.output
+        capture.show_warnings_at_student_lines(self.files)
         sys.modules[STUDENT_MODULE] = self.module
         support.install(header.get("support"))
         self.module.__dict__["__builtins__"] = __builtins__
         for index, chunk in enumerate(header["chunks"]):
-            reply = self.run_chunk(index, chunk)
-            wire.send(self.wfd, reply)
-            if reply["status"] != "ok":
-                return
+            wire.send(self.wfd, self.run_chunk(index, chunk))
 
     def run_chunk(self, index: int, chunk: dict) -> dict:
         """Compile and run one chunk in the student namespace; return its report."""
@@ -102,6 +101,7 @@ class Harness:
         except BaseException as e:  # noqa: BLE001 - SystemExit at import is the student's too
             status = _import_status(e)
             error, line = capture.format_student_error(e, self.files)
+        capture.discard_plots()
         text, dropped = self.output.take()
         return {
             "op": "chunk",

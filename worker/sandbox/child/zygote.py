@@ -25,6 +25,7 @@ import signal
 import socket
 import sys
 import tempfile
+import warnings
 
 CONTROL_MAX = 64 * 1024
 
@@ -56,6 +57,7 @@ def preload(runtime: str) -> dict[str, str]:
 
     from . import confine, harness  # noqa: F401 - warm the child side
 
+    preload_matplotlib()
     versions = {"python": sys.version.split()[0], "numpy": numpy.__version__}
     if runtime == "torch":
         import torch
@@ -64,6 +66,33 @@ def preload(runtime: str) -> dict[str, str]:
         torch.set_num_interop_threads(1)
         versions["torch"] = torch.__version__
     return versions
+
+
+def preload_matplotlib() -> None:
+    """Make ``import matplotlib.pyplot`` work in children: the Agg backend, plots discarded.
+
+    Students' notebooks plot (the spec's untidy files). Importing pyplot here, once per
+    zygote, builds matplotlib's font list once instead of in every child, and picks the
+    non-interactive backend before any student code can ask for a window. Its config and
+    cache go to a folder of their own, removed once loaded: not the worker's HOME, and
+    nothing left in the scratch space the children share. ``plt.show()`` then does
+    nothing; its warning that Agg cannot show a figure would only be noise.
+    """
+    os.environ["MPLBACKEND"] = "Agg"
+    config = tempfile.mkdtemp(prefix="mpl-")
+    os.environ["MPLCONFIGDIR"] = config
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
+    except ImportError:
+        return  # not installed: students' plotting imports fail with a warning instead
+    finally:
+        shutil.rmtree(config, ignore_errors=True)
+        for name in ("MPLBACKEND", "MPLCONFIGDIR"):  # chosen now; children's env stays bare
+            os.environ.pop(name, None)
+    warnings.filterwarnings("ignore", message=".*non-interactive, and thus cannot be shown")
 
 
 class Zygote:

@@ -117,12 +117,27 @@ ImportStatus = Literal["ok", "exception", "timeout", "memory_limit", "crashed", 
 
 
 @dataclass(frozen=True)
+class ChunkError:
+    """A chunk that raised while the file ran; the chunks after it still ran.
+
+    ``status`` is 'exception', 'forbidden' or 'memory_limit'; ``error`` the exception text
+    with the student's traceback lines; ``line`` the line in the chunk's origin, if known.
+    """
+
+    chunk: int
+    status: ImportStatus
+    error: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class ImportOutcome:
     """How running the chunks went.
 
-    ``status`` is 'ok' if every chunk ran. Otherwise ``failed_chunk`` is the index of the
-    chunk that raised/hung and ``error`` its exception text with the student's traceback
-    lines; ``defined`` lists the top-level callables that existed when running stopped.
+    A chunk that raises does not stop the others: it is listed in ``raised`` and running
+    goes on. ``status`` is 'ok' if every chunk ran. Otherwise (the child hung or died)
+    ``failed_chunk`` is the index of the chunk where it stopped and ``error`` says why;
+    ``defined`` lists the top-level callables that existed when running ended.
     """
 
     status: ImportStatus
@@ -130,6 +145,7 @@ class ImportOutcome:
     failed_chunk: int | None = None
     error: str = ""
     line: int | None = None  # line within the failed chunk's origin, if known
+    raised: tuple[ChunkError, ...] = ()
 
 
 @dataclass(frozen=True)

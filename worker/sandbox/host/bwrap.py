@@ -24,8 +24,23 @@ from . import nvidia
 CHILD = Path(__file__).resolve().parent.parent / "child"  # bound whole, as package `sandbox`
 SYSTEM_TREES = ("/usr/lib", "/usr/lib64")  # shared libraries, bound read-only
 SITE, LIB = "/sbx/site", "/sbx/lib"
+# matplotlib and what it imports: students' files plot (the spec's untidy files); the
+# zygote preloads pyplot on the Agg backend and children discard the figures.
+PLOTTING = (
+    "matplotlib",
+    "mpl_toolkits",
+    "contourpy",
+    "cycler",
+    "fontTools",
+    "kiwisolver",
+    "PIL",
+    "pyparsing",
+    "dateutil",
+    "six",
+    "packaging",
+)
 RUNTIME_PACKAGES = {
-    "numpy": ("numpy", "scipy", "pyseccomp"),
+    "numpy": ("numpy", "scipy", "pyseccomp", *PLOTTING),
     # nvidia, cuda: the CUDA runtime libraries of a CUDA build of torch (pip's nvidia-* and
     # cuda-* packages); absent from a CPU build, and then not bound
     "torch": (
@@ -37,8 +52,11 @@ RUNTIME_PACKAGES = {
         "pyseccomp",
         "nvidia",
         "cuda",
+        *PLOTTING,
     ),
 }
+# Bundled shared libraries whose folder is not named after the package (see _package).
+PACKAGE_LIBS = {"PIL": "pillow.libs"}
 ZYGOTE_ENV = {
     "PATH": "/usr/bin:/bin",
     "LANG": "C.UTF-8",
@@ -193,7 +211,7 @@ def _package(name: str) -> list[str]:
     else:
         source = Path(spec.origin)
     args = ["--ro-bind", str(source), f"{SITE}/{source.name}"]
-    libs = source.parent / f"{name}.libs"
+    libs = source.parent / PACKAGE_LIBS.get(name, f"{name}.libs")
     if libs.is_dir():
         args += ["--ro-bind", str(libs), f"{SITE}/{libs.name}"]
     return args

@@ -55,16 +55,9 @@ def create(
     owner: int | None = None,
 ) -> Cgroup:
     """Create ``name`` under this process's cgroup v2 with memory.max and pids.max set."""
-    root = next((r for r in roots if (r / "cgroup.controllers").is_file()), None)
-    if root is None:
-        return Cgroup(None, "no cgroup v2 hierarchy is mounted (cgroup v1 host?)")
-    ours = _own_cgroup(self_cgroup)
-    if ours is None:
-        return Cgroup(None, "this process is in no cgroup v2 group")
-    parent = root / ours.lstrip("/")
-    available = set(_read(parent / "cgroup.controllers").split())
-    if not {"memory", "pids"} <= available:
-        return Cgroup(None, f"memory and pids controllers are not delegated to {parent}")
+    parent = delegated(roots, self_cgroup)
+    if isinstance(parent, str):
+        return Cgroup(None, parent)
     try:
         (parent / "cgroup.subtree_control").write_text("+memory +pids")
         path = parent / name
@@ -78,6 +71,23 @@ def create(
     except OSError as e:
         return Cgroup(None, f"cannot set up a cgroup under {parent}: {e.strerror or e}")
     return Cgroup(path)
+
+
+def delegated(
+    roots: tuple[Path, ...] = V2_ROOTS, self_cgroup: Path = Path("/proc/self/cgroup")
+) -> Path | str:
+    """This process's cgroup v2 folder if it offers memory and pids, else why not."""
+    root = next((r for r in roots if (r / "cgroup.controllers").is_file()), None)
+    if root is None:
+        return "no cgroup v2 hierarchy is mounted (cgroup v1 host?)"
+    ours = _own_cgroup(self_cgroup)
+    if ours is None:
+        return "this process is in no cgroup v2 group"
+    parent = root / ours.lstrip("/")
+    available = set(_read(parent / "cgroup.controllers").split())
+    if not {"memory", "pids"} <= available:
+        return f"memory and pids controllers are not delegated to {parent}"
+    return parent
 
 
 def _own_cgroup(self_cgroup: Path) -> str | None:

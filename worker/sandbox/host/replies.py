@@ -8,12 +8,13 @@ size, values are rebuilt by :func:`.values.decode_value`, and anything else beco
 from __future__ import annotations
 
 import signal
+from collections.abc import Sequence
 from typing import Any
 
 from reference.pack import Observation, TensorArg, TensorValue
 
 from ..child import values, wire
-from .api import CallSpec, ImportOutcome
+from .api import CallSpec, ChunkError, ImportOutcome
 from .zygote_client import Exit
 
 MAX_TEXT = 8000
@@ -146,7 +147,12 @@ def _signal_name(number: int) -> str:
 
 
 def import_outcome(
-    status: str, defined: tuple[str, ...], failed: int | None, error: str, line: int | None
+    status: str,
+    defined: tuple[str, ...],
+    failed: int | None,
+    error: str,
+    line: int | None,
+    raised: Sequence[ChunkError] = (),
 ) -> ImportOutcome:
     """An ImportOutcome; ``defined`` keeps only the names, in order, without duplicates."""
     return ImportOutcome(
@@ -155,4 +161,5 @@ def import_outcome(
         failed_chunk=failed,
         error=error,
         line=line,
+        raised=tuple(raised),
     )

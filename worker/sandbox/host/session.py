@@ -23,6 +23,7 @@ from ..child import wire
 from . import hidden, oracle, replies
 from .api import (
     CallSpec,
+    ChunkError,
     ImportOutcome,
     SandboxInfrastructureError,
     SandboxReport,
@@ -73,6 +74,7 @@ class Session:
         self._spawn()
         deadline = min(time.monotonic() + self.limits.import_s, self.wall_deadline)
         defined: tuple[str, ...] = ()
+        raised: list[ChunkError] = []  # chunks that raised; the next ones still ran
         for index, reply in enumerate(self._run_chunks(len(chunks), deadline)):
             if isinstance(reply, Lost):  # the child hung or died at this chunk
                 self.replay = index
@@ -81,15 +83,13 @@ class Session:
                 if reply.status == "timeout":
                     error = f"running {chunks[index].origin} did not finish in time"
                     error += f" ({self.limits.import_s:g} s): an endless loop at import?"
-                return replies.import_outcome(reply.status, defined, index, error, None)
+                return replies.import_outcome(reply.status, defined, index, error, None, raised)
             status, defined, error, line = reply
-            if status != "ok":
-                self.replay = index + 1  # it raises again, leaving the same definitions
-                self.defined = defined
-                return replies.import_outcome(status, defined, index, error, line)
+            if status != "ok":  # a fresh child replays it: it raises again, the same way
+                raised.append(ChunkError(index, status, error, line))
         self.replay = len(chunks)
         self.defined = defined
-        return replies.import_outcome("ok", defined, None, "", None)
+        return replies.import_outcome("ok", defined, None, "", None, raised)
 
     def _run_chunks(self, count: int, deadline: float, keep_output: bool = True):
         """Send the first ``count`` chunks; yield each chunk's validated report in turn.
@@ -122,8 +122,6 @@ class Session:
             if keep_output:
                 self.output.add(reply)
             yield report
-            if report[0] != "ok":
-                return
 
     def _restart(self) -> bool:
         """Start a fresh child that re-runs the chunks that ran before; False if it fails."""
