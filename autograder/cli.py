@@ -11,7 +11,19 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("grade", "assignments", "starter", "serve", "api", "worker", "regrade", "keys")
+COMMANDS = (
+    "grade",
+    "assignments",
+    "starter",
+    "serve",
+    "api",
+    "worker",
+    "regrade",
+    "keys",
+    "export_gradescope",
+    "export_prairielearn",
+    "platform_grade",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
