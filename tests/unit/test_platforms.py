@@ -152,7 +152,7 @@ def test_battery_digest_is_stable_and_tells_packs_apart():
 def test_process_runner_with_its_own_uid_starts_the_zygote_as_that_uid_without_groups():
     runner = ProcessRunner(uid=65534)
     zygote = runner.make_zygote("numpy", "cpu")
-    assert zygote._popen == {"user": 65534, "group": 65534, "extra_groups": []}
+    assert zygote._popen == {"user": 65534, "group": 65534, "extra_groups": [], "cwd": "/"}
     request = SandboxRequest.__new__(SandboxRequest)
     assert runner.confinement(request) == {"rlimits": {"processes": 256}}
     assert ProcessRunner().confinement(request) == {}

@@ -49,7 +49,7 @@ class ProcessRunner(ZygoteRunner):
         super().__init__(cuda, gpu_check)
         self._python = python
         # A root parent can start the zygote as another uid (uid and group, no supplementary
-        # groups): its children then cannot signal, trace or read the files of the parent.
+        # groups): its children then cannot signal or trace the parent, nor write its files.
         self.uid = uid
 
     def make_zygote(self, runtime: str, device: str) -> ZygoteClient:
@@ -57,7 +57,9 @@ class ProcessRunner(ZygoteRunner):
             zygote = ["--runtime", runtime, "--control-fd", str(control_fd)]
             return [self._python, "-I", "-c", BOOT, CHILD, *zygote]
 
-        user = {} if self.uid is None else {"user": self.uid, "group": self.uid, "extra_groups": []}
+        # Started in / : the grader's own folder may be closed to that uid.
+        user = {"user": self.uid, "group": self.uid, "extra_groups": [], "cwd": "/"}
+        user = {} if self.uid is None else user
         return ZygoteClient(command, child_env() | nvidia.zygote_env(device, None), popen=user)
 
     def confinement(self, request: SandboxRequest) -> dict:
