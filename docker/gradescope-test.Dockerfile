@@ -14,7 +14,7 @@ COPY source/ /autograder/source/
 WORKDIR /autograder/source
 RUN install -d /autograder/submission /autograder/results \
     && install -m 0755 /autograder/source/run_autograder /autograder/run_autograder \
-    && PIP_FIND_LINKS=/tmp/wheels PIP_CERT=/tmp/wheels/ca-certificates.crt TORCH_INDEX_URL= \
+    && PIP_FIND_LINKS=/tmp/wheels PIP_CERT=/tmp/wheels/ca-certificates.crt TORCH_INDEX_URL='' \
         bash ./setup.sh \
     && rm -rf /tmp/wheels
 WORKDIR /autograder
