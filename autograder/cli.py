@@ -21,6 +21,9 @@ COMMANDS = (
     "worker",
     "regrade",
     "keys",
+    "export_gradescope",
+    "export_prairielearn",
+    "platform_grade",
 )
 
 

@@ -8,10 +8,12 @@
 #   5. the sandbox inside a worker container: the starter file is graded in bwrap with the
 #      worker's privileges, and bwrap is refused with Docker's defaults (so the relaxation
 #      is both sufficient and needed);
-#   6. `up` with 2 workers, then docker/e2e_flow.py: the starter file and a correct solution
+#   6. the platform containers (scripts/docker-platforms.sh): the Gradescope bundle and the
+#      PrairieLearn image, each grading a correct, a buggy and a syntax-error file;
+#   7. `up` with 2 workers, then docker/e2e_flow.py: the starter file and a correct solution
 #      through the API, graded (the solution with full marks); a burst of both with one
 #      worker container killed mid-way, every submission still graded as it should be;
-#   7. `down -v`, always, after printing the logs if something failed.
+#   8. `down -v`, always, after printing the logs if something failed.
 #
 # Each step prints its duration. Exits non-zero on any failure.
 # Env: E2E_BURST (30), E2E_KEEP=1 (leave the stack up), E2E_BUILDER=classic (docker build
@@ -182,5 +184,6 @@ step "static checks" static_checks
 step "build context extras" build_extras
 step "image build" build_image
 step "sandbox in a worker container" sandbox_checks
+step "platform containers (Gradescope, PrairieLearn)" scripts/docker-platforms.sh "$image"
 step "compose up (2 workers)" stack_up
 step "API flow: starter, solution, burst with a worker killed" flow

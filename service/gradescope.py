@@ -2,8 +2,9 @@
 
 Gradescope's autograder format: a top-level ``score``, ``output`` and ``tests``, each test
 with ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``. Hidden
-cases become ``after_published``: their messages never reveal expected values anyway, and
-staff decide when students see them.
+cases become ``after_published`` (or what the caller asks: the Gradescope bundle uses
+``after_due_date``): their messages never reveal expected values anyway, and staff decide
+when students see them.
 """
 
 from __future__ import annotations
@@ -55,8 +56,11 @@ def _summary(result: GradingResult) -> str:
     return "\n".join(lines)
 
 
-def to_gradescope(result: GradingResult) -> GradescopeResults:
-    """Return ``result`` in Gradescope's results.json format."""
+def to_gradescope(
+    result: GradingResult, hidden_visibility: GradescopeVisibility = "after_published"
+) -> GradescopeResults:
+    """Return ``result`` in Gradescope's results.json format; hidden cases get
+    ``hidden_visibility``."""
     tests = [
         GradescopeTest(
             name=test.name,
@@ -64,7 +68,7 @@ def to_gradescope(result: GradingResult) -> GradescopeResults:
             max_score=test.max_score,
             status="passed" if test.passed else "failed",
             output=test.message or "Passed.",
-            visibility="visible" if test.visibility == Visibility.VISIBLE else "after_published",
+            visibility="visible" if test.visibility == Visibility.VISIBLE else hidden_visibility,
         )
         for test in result.tests
     ]

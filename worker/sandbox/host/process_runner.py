@@ -13,6 +13,7 @@ from pathlib import Path
 from worker.sandbox.host.gpu import LeakCheck
 
 from . import nvidia
+from .api import SandboxRequest
 from .nvidia import CudaLimits
 from .zygote_client import ZygoteClient
 from .zygote_runner import ZygoteRunner
@@ -43,13 +44,25 @@ class ProcessRunner(ZygoteRunner):
         python: str = sys.executable,
         cuda: CudaLimits | None = None,
         gpu_check: LeakCheck | None = None,
+        uid: int | None = None,
     ) -> None:
         super().__init__(cuda, gpu_check)
         self._python = python
+        # A root parent can start the zygote as another uid (uid and group, no supplementary
+        # groups): its children then cannot signal or trace the parent, nor write its files.
+        self.uid = uid
 
     def make_zygote(self, runtime: str, device: str) -> ZygoteClient:
         def command(control_fd: int) -> list[str]:
             zygote = ["--runtime", runtime, "--control-fd", str(control_fd)]
             return [self._python, "-I", "-c", BOOT, CHILD, *zygote]
 
-        return ZygoteClient(command, child_env() | nvidia.zygote_env(device, None))
+        # Started in / : the grader's own folder may be closed to that uid.
+        user = {"user": self.uid, "group": self.uid, "extra_groups": [], "cwd": "/"}
+        user = {} if self.uid is None else user
+        return ZygoteClient(command, child_env() | nvidia.zygote_env(device, None), popen=user)
+
+    def confinement(self, request: SandboxRequest) -> dict:
+        # RLIMIT_NPROC is counted per uid: with a uid of their own it bounds the children
+        # alone (a fork bomb), not the parent.
+        return {} if self.uid is None else {"rlimits": {"processes": 256}}
