@@ -277,12 +277,16 @@ def test_grader_failure_can_be_raised_for_the_caller_to_retry():
         grade(FakeRunner(fail=SandboxInfrastructureError("x")), raise_on_infra=True)
 
 
-def test_a_check_that_raises_is_a_grader_failure():
+def test_a_check_that_raises_on_the_returned_value_fails_that_case_not_the_run(caplog):
     def broken(inputs, observation):
-        raise ZeroDivisionError
+        raise OverflowError("int too large to convert to float")  # float(10**400)
 
     result = grade(FakeRunner(), pack=make_pack(check=broken))
-    assert result.status == GradingStatus.FAILED and result.error.kind == "grader_error"
+    assert result.status == GradingStatus.GRADED and result.error is None
+    broken_cases = [t for t in result.tests if t.diagnosis == "bad_result"]
+    assert broken_cases and not any(t.passed for t in broken_cases)
+    assert all("(OverflowError while reading it)" in t.message for t in broken_cases)
+    assert "raised on the returned value" in caplog.text  # staff still see it in the log
 
 
 def test_student_output_is_kept_but_truncated():
