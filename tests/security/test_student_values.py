@@ -93,7 +93,7 @@ def test_a_helper_called_with_an_int_too_large_is_refused_by_the_reference(attac
     )
     assert result.status == GradingStatus.GRADED
     assert failed_functions(result) == {"sgd_step", "train_sgd"}
-    train = [t for t in result.tests if t.function == "train_sgd"]
+    train = [t for t in result.tests if t.function == "train_sgd" and t.visibility == "visible"]
     assert all("the reference sgd_step cannot use these arguments" in t.message for t in train)
     attack.still_grades()
 

@@ -114,7 +114,7 @@ class ForgedRunner:
         for call in request.calls:
             reply = {**self.reply, "call_id": call.call_id}
             seen = replies.observation(call, reply, list(self.frames), 1.0)
-            observations[call.call_id] = hidden.scrub(seen, request.chunks) if call.hidden else seen
+            observations[call.call_id] = hidden.scrub(seen) if call.hidden else seen
         return SandboxReport(ImportOutcome("ok", defined), observations)
 
     def close(self) -> None:

@@ -36,7 +36,8 @@ def judge(
 ) -> Verdict:
     """Return the verdict on one case; ``stopped_at`` says where the file stopped ('line 7')."""
     fn = planned.case.function
-    runtime_forbidden = observation.forbidden if observation else ()
+    # The child may name anything: only names of this pack's lists are believed.
+    runtime_forbidden = set(observation.forbidden if observation else ()) & forbidden_names(pack)
     names = sorted(set(static_forbidden) | set(runtime_forbidden))
     if names or (observation and observation.status == "forbidden"):
         return forbidden_verdict(pack, fn, names)
@@ -60,6 +61,13 @@ def judge(
         # never the run. Logged in full, in case it is a bug of ours after all.
         log.error("the check of %r raised on the returned value", planned.case.name, exc_info=True)
         return uncheckable_verdict(fn, exc)
+
+
+def forbidden_names(pack: Pack) -> set[str]:
+    """Every name a forbidden-call report of ``pack`` may hold (the guard's spellings)."""
+    rules = pack.forbidden
+    methods = {f"{owner}.{m}" for m in rules.methods for owner in ("Tensor", "ndarray")}
+    return set(rules.calls) | set(rules.modules) | methods
 
 
 def forbidden_verdict(pack: Pack, fn: str, names: list[str]) -> Verdict:
