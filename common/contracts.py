@@ -83,6 +83,23 @@ class GradingError(BaseModel):
     cell: int | None = Field(default=None, description="0-based notebook cell index, if any.")
 
 
+class Flag(BaseModel):
+    """Something in a submission staff should look at; it never changes the score.
+
+    Kinds: 'dynamic_import' (importlib, ``__import__``), 'reflection' (gc, sys.modules,
+    builtins, getattr on a module with a computed name...): what the forbidden-call rule
+    cannot see through (SECURITY.md, "What the forbidden-call rule guarantees").
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="e.g. 'dynamic_import', 'reflection'.")
+    function: str | None = Field(
+        default=None, description="The top-level definition it is in; None at module level."
+    )
+    message: Text = Field(description="Where and what, e.g. 'line 3: imports importlib ...'.")
+
+
 class GradingResult(BaseModel):
     """The full result of grading one submission against one assignment."""
 
@@ -97,6 +114,10 @@ class GradingResult(BaseModel):
     duration_ms: float = Field(ge=0, description="Wall time of the grading run, milliseconds.")
     device: Device = "cpu"
     versions: dict[str, str] = Field(default_factory=dict, description="python, numpy, torch...")
+    flags: list[Flag] = Field(
+        default_factory=list,
+        description="For staff: reflection and dynamic imports found in the file (no points).",
+    )
 
 
 class GradeTask(BaseModel):

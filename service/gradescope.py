@@ -3,7 +3,8 @@
 Gradescope's autograder format: a top-level ``score``, ``output`` and ``tests``, each test
 with ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``. Hidden
 cases become ``after_published``: their messages never reveal expected values anyway, and
-staff decide when students see them.
+staff decide when students see them. Flags (reflection, dynamic imports) become 0-point
+tests with visibility ``hidden``, which Gradescope shows to instructors only.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ def to_gradescope(result: GradingResult) -> GradescopeResults:
             visibility="visible" if test.visibility == Visibility.VISIBLE else "after_published",
         )
         for test in result.tests
+    ]
+    tests += [
+        GradescopeTest(
+            name=f"Flag for staff ({flag.kind}): {flag.function or 'module level'}",
+            score=0,
+            max_score=0,
+            status="passed",
+            output=flag.message,
+            visibility="hidden",
+        )
+        for flag in result.flags
     ]
     return GradescopeResults(
         score=result.score,

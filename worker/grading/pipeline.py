@@ -157,4 +157,5 @@ def run_and_judge(
         tests=tests,
         error=import_error(report.imported, parsed.chunks),
         output=shown_output(report, planned),
+        flags=list(static.flags),
     )
