@@ -92,6 +92,7 @@ _VF = "torch._C._VariableFunctions"
 _NN = "torch._C._nn"
 _SPECIAL = "torch._C._special"
 _ATEN = "torch.ops.aten"
+_FUNC_GRADIENTS = ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian")
 TORCH_ALIASES = (
     *_aliases(
         "torch.softmax",
@@ -126,10 +127,11 @@ TORCH_ALIASES = (
         *(f"{_ATEN}.nll_loss", f"{_ATEN}.nll_loss_nd", f"{_ATEN}.nll_loss2d"),
         *(f"{_ATEN}.nll_loss_forward", f"{_ATEN}.nll_loss_backward"),
     ),
-    *_aliases(
+    *_aliases(  # gradients by another road (torch.func's transforms; vmap stays allowed)
         "torch.autograd",
         *("torch._C._autograd", "torch._C._EngineBase", "torch._C._functions"),
-        *("torch.func", "torch._functorch"),
+        *(f"torch.func.{name}" for name in _FUNC_GRADIENTS),
+        *(f"torch._functorch.eager_transforms.{name}" for name in _FUNC_GRADIENTS),
     ),
 )
 
