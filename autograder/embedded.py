@@ -151,9 +151,10 @@ class Embedded:
         write_private(self.data_dir / "serve.json", json.dumps(state))
 
     def wait_ready(self, client: redis.Redis, timeout_s: float = 120) -> None:
-        """Return once the API answers and the worker heart-beats; raise if a child died."""
+        """Return once it can grade: the API answers, the worker heart-beats and the
+        catalog is published (else submissions would be refused); raise if a child died."""
         deadline = time.monotonic() + timeout_s
-        while not (answers(f"{self.url}/healthz", 1) and live_workers(client)["cpu"]):
+        while not (answers(f"{self.url}/readyz", 1) and live_workers(client)["cpu"]):
             self.check_children()
             time.sleep(0.2)
             if time.monotonic() > deadline:

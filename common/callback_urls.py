@@ -112,10 +112,12 @@ def check_url(url: str, policy: CallbackPolicy, resolve: Resolver | None = None)
     addresses = _resolve_all(host, port, resolve or resolve_host)
     for address in addresses:
         if not address_allowed(address, policy):
+            # Never the address itself: the answer would map the private network for anyone
+            # who can register a callback (a name of theirs pointing at 10.0.0.0/8, ...).
+            what = "is" if host == str(address) else "resolves to"
             raise CallbackURLError(
                 "address_not_allowed",
-                f"{host} resolves to {address}, a non-public address; callbacks go to "
-                "public addresses only.",
+                f"{host} {what} a non-public address; callbacks go to public addresses only.",
             )
     return CheckedURL(url, scheme, host, port, target, str(addresses[0]))
 

@@ -8,9 +8,9 @@ and the grading result (what the worker stores). Everything here serialises with
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 1
 GRADE_TASK = "autograder.grade"  # the Celery task name; the web side enqueues by name
@@ -18,6 +18,20 @@ GRADE_TASK = "autograder.grade"  # the Celery task name; the web side enqueues b
 # Where a submission is graded. reference.pack.Device is the same literal, kept there
 # because reference/ imports nothing of ours (a test holds the two equal).
 Device = Literal["cpu", "cuda"]
+
+
+def utf8_text(text: str) -> str:
+    """Return ``text`` with what UTF-8 cannot encode (a lone surrogate a student printed or
+    raised) replaced by U+FFFD, so every result serialises to JSON."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+# Text that may hold what a student's code produced (messages, output).
+Text = Annotated[str, AfterValidator(utf8_text)]
 
 
 class Visibility(StrEnum):
@@ -51,7 +65,7 @@ class TestResult(BaseModel):
     passed: bool
     score: float = Field(ge=0)
     max_score: float = Field(ge=0)
-    message: str = Field(
+    message: Text = Field(
         description="What went wrong, in words a student can act on; '' if passed."
     )
     visibility: Visibility
@@ -64,9 +78,26 @@ class GradingError(BaseModel):
     """Why a submission could not be (fully) run: shown to the student."""
 
     kind: str = Field(description="e.g. 'syntax_error', 'import_error', 'invalid_notebook'.")
-    message: str
+    message: Text
     line: int | None = None
     cell: int | None = Field(default=None, description="0-based notebook cell index, if any.")
+
+
+class Flag(BaseModel):
+    """Something in a submission staff should look at; it never changes the score.
+
+    Kinds: 'dynamic_import' (importlib, ``__import__``), 'reflection' (gc, sys.modules,
+    builtins, getattr on a module with a computed name...): what the forbidden-call rule
+    cannot see through (SECURITY.md, "What the forbidden-call rule guarantees").
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="e.g. 'dynamic_import', 'reflection'.")
+    function: str | None = Field(
+        default=None, description="The top-level definition it is in; None at module level."
+    )
+    message: Text = Field(description="Where and what, e.g. 'line 3: imports importlib ...'.")
 
 
 class GradingResult(BaseModel):
@@ -84,10 +115,14 @@ class GradingResult(BaseModel):
         description="Top-level statements that raised while the file ran, each with its line "
         "(and cell): they were skipped and the statements after them still ran.",
     )
-    output: str = Field(default="", description="Captured student stdout/stderr, truncated.")
+    output: Text = Field(default="", description="Captured student stdout/stderr, truncated.")
     duration_ms: float = Field(ge=0, description="Wall time of the grading run, milliseconds.")
     device: Device = "cpu"
     versions: dict[str, str] = Field(default_factory=dict, description="python, numpy, torch...")
+    flags: list[Flag] = Field(
+        default_factory=list,
+        description="For staff: reflection and dynamic imports found in the file (no points).",
+    )
 
 
 class GradeTask(BaseModel):

@@ -92,6 +92,7 @@ class SubmissionRecord(BaseModel):
     key_id: str | None = Field(None, description="Id of the API key that submitted it.")
     score: float | None = Field(None, description="Copied from the result, for listings.")
     max_score: float | None = None
+    flags: int = Field(0, description="How many flags the result has, for the gradebook.")
     result: GradingResult | None = None
     # LMS integration (issue 5): where the submission came from, and its grade callback.
     lms_submission_id: str | None = Field(None, description="The LMS's id (webhooks only).")

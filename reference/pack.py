@@ -248,12 +248,16 @@ class Forbidden:
     ``modules``: module prefixes whose import is forbidden (e.g. 'torch', 'sklearn').
     ``calls``: fully qualified callables (e.g. 'torch.nn.functional.cross_entropy').
     ``methods``: tensor/array method names forbidden on any object (e.g. 'softmax').
+    ``aliases``: other paths to a forbidden call or module, each with the entry it counts as.
     """
 
     modules: tuple[str, ...] = ()
     calls: tuple[str, ...] = ()
     methods: tuple[str, ...] = ()
     reason: str = ""
+    # (alias, entry): private and C-level spellings of a forbidden call or module, which
+    # count as that entry ('torch._softmax' is 'torch.softmax'); matched like ``calls``.
+    aliases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

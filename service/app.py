@@ -11,6 +11,7 @@ from common.settings import Settings
 from service import assignments, deadletters, docs, exports, health, metrics, submissions, webhooks
 from service.context import EXTENSION, Services
 from service.errors import register_error_handlers
+from service.jsonbody import BoundedJSONProvider
 from service.limits import install_limits
 
 # Room for a base64 notebook (4/3 of the file) and JSON escaping around the file cap.
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the API app for ``settings`` (read from AUTOGRADER_* when None)."""
     settings = settings or Settings()
     app = Flask(__name__, static_folder=None)
+    app.json = BoundedJSONProvider(app)  # a body nested too deep is a 400, not a 500
     app.config["MAX_CONTENT_LENGTH"] = int(settings.max_upload_bytes * BODY_OVERHEAD) + 65536
     app.json.sort_keys = False
     app.extensions[EXTENSION] = Services.build(settings)

@@ -47,12 +47,23 @@ def authenticate() -> ApiKey:
     return key
 
 
+def known_key() -> ApiKey | None:
+    """Return the caller's key if it authenticates, else None; looked up once a request
+    (the rate limiter asks first, the blueprint's check after)."""
+    if "known_key" not in g:
+        try:
+            g.known_key = authenticate()
+        except AuthenticationError:
+            g.known_key = None
+    return g.known_key
+
+
 def require_key(bp: Blueprint) -> None:
     """Make every route of ``bp`` require a valid key, available as :func:`caller`."""
 
     @bp.before_request
     def _authenticate() -> None:
-        g.api_key = authenticate()
+        g.api_key = known_key() or authenticate()  # authenticate() raises, saying why
 
 
 def caller() -> ApiKey:

@@ -67,6 +67,10 @@ class NotFinishedError(ProblemError):
     status, slug, title = 409, "not-finished", "The submission has not finished grading"
 
 
+class CatalogUnknownError(ProblemError):
+    status, slug, title = 503, "catalog-unknown", "Not ready to grade yet"
+
+
 class SubmissionCapError(ProblemError):
     status, slug, title = 429, "submission-cap", "Submission cap reached"
 

@@ -1,6 +1,8 @@
 """GET /api/v1/courses/{course}/assignments/{assignment}/gradebook.csv (admin only).
 
-One row per student who submitted: best and latest score, attempts, last submission time.
+One row per student who submitted: best and latest score, attempts, last submission time,
+and how many of the counted submissions carry flags for staff (reflection, dynamic imports:
+common.contracts.Flag; the flags themselves are in each submission's result).
 What counts: graded and not-gradable submissions (a not-gradable one scores 0, as the
 student sees it). Failed runs are our fault and are neither scored nor counted; queued and
 running ones are shown as ``pending`` until they finish.
@@ -34,8 +36,9 @@ COLUMNS = (
     "attempts",
     "pending",
     "last_submission_at",
+    "flagged",
 )
-_FIELDS = ("course", "student_id", "status", "received_at", "score", "max_score")
+_FIELDS = ("course", "student_id", "status", "received_at", "score", "max_score", "flags")
 _COUNTED = ("graded", "not_gradable")
 _PENDING = ("queued", "running")
 
@@ -51,6 +54,7 @@ class StudentRow:
     attempts: int = 0
     pending: int = 0
     last_submission_at: str = ""
+    flagged: int = 0  # counted submissions whose result has flags
 
     def add(self, fields: dict[str, str | None]) -> None:
         """Count one submission's stored fields (call in order of receipt)."""
@@ -66,6 +70,8 @@ class StudentRow:
         if fields.get("max_score"):
             self.max_score = float(fields["max_score"])
         self.last_submission_at = fields.get("received_at") or ""
+        if (fields.get("flags") or "0") != "0":
+            self.flagged += 1
 
 
 def gradebook_rows(submissions: list[dict[str, str | None]]) -> list[StudentRow]:

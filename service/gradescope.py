@@ -4,7 +4,8 @@ Gradescope's autograder format: a top-level ``score``, ``output`` and ``tests``,
 with ``name``, ``score``, ``max_score``, ``status``, ``output`` and ``visibility``. Hidden
 cases become ``after_published`` (or what the caller asks: the Gradescope bundle uses
 ``after_due_date``): their messages never reveal expected values anyway, and staff decide
-when students see them.
+when students see them. Flags (reflection, dynamic imports) become 0-point tests with
+visibility ``hidden``, which Gradescope shows to instructors only.
 """
 
 from __future__ import annotations
@@ -71,6 +72,17 @@ def to_gradescope(
             visibility="visible" if test.visibility == Visibility.VISIBLE else hidden_visibility,
         )
         for test in result.tests
+    ]
+    tests += [
+        GradescopeTest(
+            name=f"Flag for staff ({flag.kind}): {flag.function or 'module level'}",
+            score=0,
+            max_score=0,
+            status="passed",
+            output=flag.message,
+            visibility="hidden",
+        )
+        for flag in result.flags
     ]
     return GradescopeResults(
         score=result.score,

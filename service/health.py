@@ -24,8 +24,8 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 @operation(
-    "Ready to grade: Redis answers and a worker consumes the cpu queue; per queue, its "
-    "workers and waiting tasks",
+    "Ready to grade: Redis answers, a worker consumes the cpu queue and the assignments are "
+    "published; per queue, its workers and waiting tasks",
     responses={200: Readiness, 503: Readiness},
     public=True,
     tags=("health",),
@@ -39,7 +39,7 @@ def readyz() -> Response:
     except (redis.ConnectionError, redis.TimeoutError):
         body = Readiness(ready=False, redis=False, workers={q: 0 for q in QUEUES})
         return json_response(body, 503)
-    ready = workers["cpu"] > 0
+    ready = workers["cpu"] > 0 and bool(client.exists(KEYS.catalog))  # it knows the packs
     body = Readiness(ready=ready, redis=True, workers=workers, queues=queues, sandbox=sandbox)
     return json_response(body, 200 if ready else 503)
 

@@ -15,7 +15,12 @@ from common.callback_urls import CallbackPolicy, CallbackURLError, check_url
 from common.lms import webhook_secret
 from common.records import SubmissionRecord, utcnow
 from service.context import Services
-from service.errors import InvalidSubmissionError, PermissionDeniedError, UnlistedAssignmentError
+from service.errors import (
+    CatalogUnknownError,
+    InvalidSubmissionError,
+    PermissionDeniedError,
+    UnlistedAssignmentError,
+)
 from service.keys import ALL_COURSES, ApiKey
 from service.models import SubmissionFields
 from service.validation import validate_file
@@ -48,7 +53,14 @@ def accept(
     check_callback_url(ctx, key, fields.callback_url)
     info = ctx.store.assignment(fields.assignment)
     if info is None:
-        known = ", ".join(a.id for a in ctx.store.assignments()) or "none published yet"
+        known = ", ".join(a.id for a in ctx.store.assignments())
+        if not known:  # no worker has started yet (a first start): not the sender's fault
+            retry = str(max(1, int(ctx.settings.unavailable_retry_after_s)))
+            raise CatalogUnknownError(
+                "no grading worker has published the assignments yet; nothing was "
+                "accepted, try again shortly",
+                headers={"Retry-After": retry},
+            )
         raise UnlistedAssignmentError(
             f"there is no assignment {fields.assignment!r} (known: {known})"
         )

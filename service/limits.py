@@ -13,7 +13,7 @@ from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
 
 from common.settings import Settings
-from service.auth import key_fingerprint
+from service.auth import key_fingerprint, known_key
 from service.errors import problem
 
 # Blueprints whose routes no limit applies to (probes and docs must answer under load).
@@ -21,7 +21,11 @@ EXEMPT = ("health", "metrics", "docs")
 
 
 def _caller_identity() -> str:
-    return key_fingerprint() or f"ip:{request.remote_addr}"
+    # Only a key that authenticates has a bucket of its own. Every junk token would
+    # otherwise get a fresh one, and a flood of failed authentication would never be
+    # limited: failures count against the client's address instead.
+    fingerprint = key_fingerprint() if known_key() is not None else None
+    return fingerprint or f"ip:{request.remote_addr}"
 
 
 def _student_id() -> str | None:

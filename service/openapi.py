@@ -29,7 +29,7 @@ ERROR_TEXT = {
     415: "Unsupported content type",
     422: "Invalid request",
     429: "Rate limit or submission cap reached (see Retry-After)",
-    503: "Redis unreachable (see Retry-After)",
+    503: "Redis unreachable, or no worker has published the assignments yet (see Retry-After)",
 }
 
 

@@ -35,6 +35,7 @@ from service.errors import (
     ProblemError,
 )
 from service.intake import accept
+from service.jsonbody import loads_bounded
 from service.keys import ApiKey
 from service.models import NAME, STUDENT, SubmissionFields, SubmissionLinks
 from service.openapi import operation
@@ -145,7 +146,7 @@ def _key_by_id(ctx: Services, key_id: str) -> ApiKey | None:
 
 def _parse(raw: bytes) -> LmsSubmission:
     try:
-        body = json.loads(raw)
+        body = loads_bounded(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ProblemError("the request body is not valid JSON") from None
     return LmsSubmission.model_validate(body)

@@ -144,6 +144,7 @@ def finish(
         "result": result.model_dump_json(),
         "score": str(result.score),
         "max_score": str(result.max_score),
+        "flags": str(len(result.flags)),
         "finished_at": finished.isoformat(),
     }
     old = move(client, submission_id, status, fields, token=token, publish=True)

@@ -17,7 +17,7 @@ from typing import TextIO
 from autograder.target import UsageError, add_data_options, connect_checked
 
 # KEYS: record, its old status index, its new status index. ARGV: old status, id, result
-# JSON, regraded_at, new status, score, max score. Writes only if the status is still the
+# JSON, regraded_at, new status, score, max score, flags. Writes only if the status is still the
 # one graded over.
 _WRITE = """
 if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
@@ -27,7 +27,7 @@ if KEYS[2] ~= KEYS[3] then
   redis.call('ZADD', KEYS[3], score, ARGV[2])
 end
 redis.call('HSET', KEYS[1], 'result', ARGV[3], 'regraded_at', ARGV[4], 'status', ARGV[5],
-  'score', ARGV[6], 'max_score', ARGV[7])
+  'score', ARGV[6], 'max_score', ARGV[7], 'flags', ARGV[8])
 return 1
 """
 
@@ -122,7 +122,7 @@ def regrade_one(
     keys = (KEYS.submission(submission_id), KEYS.index_status(record.status))
     keys += (KEYS.index_status(result.status),)
     argv = (record.status, submission_id, result.model_dump_json(), utcnow().isoformat())
-    argv += (result.status, str(result.score), str(result.max_score))
+    argv += (result.status, str(result.score), str(result.max_score), str(len(result.flags)))
     if not client.eval(_WRITE, 3, *keys, *argv):
         summary.skipped += 1
         return

@@ -12,7 +12,7 @@ import pytest
 from service_support import FIXTURES, assert_problem
 
 from autograder.cli import main
-from common.contracts import GradingResult, GradingStatus
+from common.contracts import Flag, GradingResult, GradingStatus
 from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
 from service.store import SubmissionStore
 from worker import lifecycle
@@ -37,6 +37,7 @@ class Course:
         course: str | None = None,
         source: str = "x = 1\n",
         filename: str = "hw.py",
+        flags: int = 0,
     ) -> str:
         record = SubmissionRecord(
             id=secrets.token_urlsafe(12),
@@ -55,6 +56,7 @@ class Course:
                 score=score,
                 max_score=100,
                 duration_ms=1.0,
+                flags=[Flag(kind="reflection", message="line 1: imports gc")] * flags,
             )
             assert lifecycle.finish(self.client, record.id, status, result, utcnow())
         return record.id
@@ -106,6 +108,7 @@ def test_the_gradebook_has_one_row_per_student_with_best_and_latest_scores(
             "attempts": "3",
             "pending": "0",
             "last_submission_at": course.received_at(alice_last),
+            "flagged": "0",
         },
         {
             "student_id": "bob",
@@ -115,6 +118,7 @@ def test_the_gradebook_has_one_row_per_student_with_best_and_latest_scores(
             "attempts": "1",
             "pending": "1",
             "last_submission_at": course.received_at(bob_first),
+            "flagged": "0",
         },
         {
             "student_id": "carol",
@@ -124,6 +128,7 @@ def test_the_gradebook_has_one_row_per_student_with_best_and_latest_scores(
             "attempts": "0",
             "pending": "0",
             "last_submission_at": "",
+            "flagged": "0",
         },
     ]
 
@@ -136,8 +141,20 @@ def test_an_empty_gradebook_of_a_known_course_is_just_the_header(
     answer = gradebook(make_client(), course.id, auth)
     assert answer.status_code == 200
     assert answer.get_data(as_text=True) == (
-        "student_id,best_score,latest_score,max_score,attempts,pending,last_submission_at\n"
+        "student_id,best_score,latest_score,max_score,attempts,pending,last_submission_at,flagged\n"
     )
+
+
+def test_the_gradebook_counts_each_students_flagged_submissions(
+    make_client, admin_auth, course: Course
+) -> None:
+    graded = SubmissionStatus.GRADED
+    course.submit("dora", graded, 100, minutes=1, flags=2)
+    course.submit("dora", graded, 100, minutes=2, flags=1)
+    course.submit("dora", graded, 50, minutes=3)
+    course.submit("erin", graded, 100, minutes=1)
+    rows = csv.DictReader(io.StringIO(gradebook(make_client(), course.id, admin_auth).text))
+    assert {row["student_id"]: row["flagged"] for row in rows} == {"dora": "2", "erin": "0"}
 
 
 def test_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted() -> None:

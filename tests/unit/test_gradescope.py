@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common.contracts import GradingError, GradingResult, GradingStatus, TestResult
+from common.contracts import Flag, GradingError, GradingResult, GradingStatus, TestResult
 from service.gradescope import to_gradescope
 
 
@@ -60,3 +60,14 @@ def test_students_output_is_quoted_and_bounded():
     converted = to_gradescope(result(output="hello\n" * 5000))
     assert "Your program's output:\nhello" in converted.output
     assert len(converted.output) < 9000
+
+
+def test_flags_are_zero_point_tests_only_instructors_see():
+    flag = Flag(kind="dynamic_import", function="softmax", message="line 3: imports importlib")
+    converted = to_gradescope(result(tests=[case("softmax: small", True, "visible")], flags=[flag]))
+    assert converted.score == 5  # a flag never changes the score
+    shown = converted.tests[-1]
+    assert (shown.visibility, shown.score, shown.max_score) == ("hidden", 0, 0)
+    assert shown.name == "Flag for staff (dynamic_import): softmax"
+    assert shown.output == "line 3: imports importlib"
+    assert "importlib" not in converted.output  # the summary students see

@@ -146,6 +146,9 @@ def test_non_public_addresses_are_refused_by_default(address: str) -> None:
     with pytest.raises(CallbackURLError) as info:
         check_url("https://lms.example.edu/cb", DEFAULT, fixed(address))
     assert info.value.reason == "address_not_allowed"
+    assert str(info.value) == (  # never the address: it would map the private network
+        "lms.example.edu resolves to a non-public address; callbacks go to public addresses only."
+    )
     assert address_allowed(ipaddress.ip_address(address), DEFAULT) is False
 
 

@@ -21,6 +21,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from common.contracts import Flag
 from reference.pack import Forbidden
 from worker.grading.names import (
     Binding,
@@ -42,11 +43,13 @@ class StaticFacts:
 
     ``forbidden``: the sorted forbidden names it uses, directly or through what it calls.
     ``reaches``: the top-level names it may call, transitively through the student's own
-    definitions, including names the file never defines (a missing helper).
+    definitions, including names the file never defines (a missing helper). ``flags``: the
+    whole file's, for staff.
     """
 
     forbidden: dict[str, tuple[str, ...]]
     reaches: dict[str, frozenset[str]]
+    flags: tuple[Flag, ...] = ()  # reflection and dynamic imports (worker.grading.reflection)
 
 
 def analyse(

@@ -159,4 +159,5 @@ def run_and_judge(
         error=import_error(report.imported, parsed.chunks),
         warnings=chunk_warnings(report.imported, parsed.chunks),
         output=shown_output(report, planned),
+        flags=list(static.flags),
     )

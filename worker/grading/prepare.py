@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reference.pack import Device, Pack
 from worker.grading.chunks import NotGradableError, ParsedSource
 from worker.grading.forbidden import StaticFacts, analyse
 from worker.grading.plan import PlannedCase, call_specs
+from worker.grading.reflection import reflection_flags
 from worker.sandbox.host.api import Limits, SandboxRequest
 
 
@@ -15,13 +18,15 @@ def static_facts(pack: Pack, parsed: ParsedSource) -> StaticFacts:
     owner = "Tensor" if pack.runtime == "torch" else "ndarray"
     names = [spec.name for spec in pack.functions]
     try:
-        return analyse(parsed.statements, pack.forbidden, names, owner)
+        facts = analyse(parsed.statements, pack.forbidden, names, owner)
+        flags = reflection_flags(parsed.statements, parsed.chunks)
     except RecursionError:  # parsable, but nested deeper than the analysis can follow
         raise NotGradableError(
             "too_complex",
             "your code nests expressions hundreds of levels deep, too deep to be checked: "
             "split them into smaller steps",
         ) from None
+    return replace(facts, flags=tuple(flags))
 
 
 def sandbox_request(

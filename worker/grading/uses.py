@@ -42,7 +42,11 @@ class Rules:
     owner: str
 
     def classify(self, path: str) -> str | None:
-        """Return the forbidden entry ``path`` falls under ('torch.optim.SGD' -> 'torch.optim')."""
+        """Return the forbidden entry ``path`` falls under ('torch.optim.SGD' -> 'torch.optim',
+        'torch._C._nn.cross_entropy_loss' -> 'torch.nn.functional.cross_entropy')."""
+        for alias, entry in self.forbidden.aliases:
+            if path == alias or path.startswith(alias + "."):
+                return entry
         for entry in (*self.forbidden.calls, *self.forbidden.modules):
             if path == entry or path.startswith(entry + "."):
                 return entry

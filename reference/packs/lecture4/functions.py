@@ -75,6 +75,64 @@ NUMPY_FORBIDDEN = Forbidden(
     modules=("torch", "tensorflow", "jax", "sklearn"),
     calls=("scipy.special.softmax", "scipy.special.logsumexp"),
     reason="lecture4-numpy asks you to write these with NumPy yourself",
+    aliases=(
+        ("scipy.special._logsumexp.softmax", "scipy.special.softmax"),
+        ("scipy.special._logsumexp.logsumexp", "scipy.special.logsumexp"),
+    ),
+)
+
+
+def _aliases(entry: str, *paths: str) -> tuple[tuple[str, str], ...]:
+    return tuple((path, entry) for path in paths)
+
+
+# Private, C-level and operator-registry spellings of the torch entries below: the same
+# operations under other names (SECURITY.md, "What the forbidden-call rule guarantees").
+_VF = "torch._C._VariableFunctions"
+_NN = "torch._C._nn"
+_SPECIAL = "torch._C._special"
+_ATEN = "torch.ops.aten"
+_FUNC_GRADIENTS = ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian")
+TORCH_ALIASES = (
+    *_aliases(
+        "torch.softmax",
+        *("torch._softmax", "torch._safe_softmax", "torch._masked_softmax"),
+        *("torch._softmax_backward_data", f"{_VF}.softmax", f"{_VF}._softmax"),
+        *(f"{_VF}._safe_softmax", f"{_VF}._masked_softmax", f"{_VF}._softmax_backward_data"),
+        *(f"{_ATEN}.softmax", f"{_ATEN}._softmax", f"{_ATEN}._safe_softmax"),
+        *(f"{_ATEN}._masked_softmax", f"{_ATEN}._softmax_backward_data"),
+        *(f"{_ATEN}.special_softmax", f"{_ATEN}._sparse_softmax"),
+    ),
+    *_aliases("torch.special.softmax", f"{_SPECIAL}.special_softmax"),
+    *_aliases(
+        "torch.log_softmax",
+        *("torch._log_softmax", "torch._log_softmax_backward_data", f"{_VF}.log_softmax"),
+        *(f"{_VF}._log_softmax", f"{_VF}._log_softmax_backward_data"),
+        *(f"{_ATEN}.log_softmax", f"{_ATEN}._log_softmax", f"{_ATEN}._log_softmax_backward_data"),
+        *(f"{_ATEN}.special_log_softmax", f"{_ATEN}._sparse_log_softmax"),
+    ),
+    *_aliases("torch.special.log_softmax", f"{_SPECIAL}.special_log_softmax"),
+    *_aliases(
+        "torch.logsumexp",
+        *("torch.special.logsumexp", f"{_SPECIAL}.special_logsumexp", f"{_VF}.logsumexp"),
+        *(f"{_ATEN}.logsumexp", f"{_ATEN}.special_logsumexp"),
+    ),
+    *_aliases(
+        "torch.nn.functional.cross_entropy",
+        *(f"{_NN}.cross_entropy_loss", f"{_ATEN}.cross_entropy_loss"),
+    ),
+    *_aliases(
+        "torch.nn.functional.nll_loss",
+        *(f"{_NN}.nll_loss", f"{_NN}.nll_loss_nd", f"{_NN}.nll_loss2d"),
+        *(f"{_ATEN}.nll_loss", f"{_ATEN}.nll_loss_nd", f"{_ATEN}.nll_loss2d"),
+        *(f"{_ATEN}.nll_loss_forward", f"{_ATEN}.nll_loss_backward"),
+    ),
+    *_aliases(  # gradients by another road (torch.func's transforms; vmap stays allowed)
+        "torch.autograd",
+        *("torch._C._autograd", "torch._C._EngineBase", "torch._C._functions"),
+        *(f"torch.func.{name}" for name in _FUNC_GRADIENTS),
+        *(f"torch._functorch.eager_transforms.{name}" for name in _FUNC_GRADIENTS),
+    ),
 )
 
 TORCH_FORBIDDEN = Forbidden(
@@ -96,4 +154,5 @@ TORCH_FORBIDDEN = Forbidden(
     ),
     methods=("softmax", "log_softmax", "backward"),
     reason="lecture4-torch asks you to write these by hand (gradients and SGD too)",
+    aliases=TORCH_ALIASES,
 )

@@ -8,8 +8,9 @@ honest mistakes visible as 'forbidden' rather than as silently correct results:
   as a poisoned stub: the import succeeds, and any attribute use raises
   :class:`ForbiddenCallError` naming it;
 - a forbidden callable (``scipy.special.logsumexp``, ``torch.nn.functional.cross_entropy``,
-  a loaded forbidden module's functions, ``Tensor.softmax``) is wrapped: while a student
-  call is in progress, calling it records the name and raises. The grader's own
+  a loaded forbidden module's functions, ``Tensor.softmax``) and its private aliases
+  (``torch._softmax``, ``torch._C._nn.cross_entropy_loss``) are wrapped: while a student
+  call is in progress, calling one records the name of the entry and raises. The grader's own
   ``backward()`` in a grad probe runs with the guard off.
 """
 
@@ -38,12 +39,14 @@ class Guard:
         calls: tuple[str, ...],
         methods: tuple[str, ...],
         reason: str = "",
+        aliases: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.modules, self.calls, self.methods = modules, calls, methods
         self.reason = reason
         self.active = False
         self.hits: list[str] = []
-        self._pending = list(calls)
+        # (path to wrap, name to record): a private alias records the entry it counts as.
+        self._pending = [(call, call) for call in calls] + [tuple(a) for a in aliases]
 
     # -------------------------------------------------------------- install
 
@@ -62,12 +65,12 @@ class Guard:
 
     def patch_loaded(self) -> None:
         """Wrap every forbidden call whose module is imported by now (after each import)."""
-        for name in list(self._pending):
-            owner_name, _, attr = name.rpartition(".")
+        for path, name in list(self._pending):
+            owner_name, _, attr = path.rpartition(".")
             owner = _resolve(owner_name)
             if owner is None or not hasattr(owner, attr):
                 continue
-            self._pending.remove(name)
+            self._pending.remove((path, name))
             target = getattr(owner, attr)
             if isinstance(target, types.ModuleType):
                 self._wrap_module_functions(name, target)

@@ -74,6 +74,7 @@ class Harness:
             tuple(forbidden.get("calls", ())),
             tuple(forbidden.get("methods", ())),
             forbidden.get("reason", ""),
+            tuple(tuple(pair) for pair in forbidden.get("aliases", ())),
         )
         self.guard.install()
         self.device = header.get("device", "cpu")

@@ -147,7 +147,9 @@ def frame_to_array(frame: bytes) -> np.ndarray:
         array = np.load(io.BytesIO(frame), allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - any parse failure is the sender's fault
         raise WireError(f"frame is not a valid .npy array: {e}") from None
-    if type(array) is not np.ndarray or array.dtype.kind not in ARRAY_KINDS:
+    if type(array) is not np.ndarray:  # a ZIP frame loads as an NpzFile
+        raise WireError(f"frame holds {type(array).__name__}, not one .npy array")
+    if array.dtype.kind not in ARRAY_KINDS:
         raise WireError(f"frame holds an array of dtype {array.dtype}; numeric or bool only")
     if array.dtype.fields is not None or array.dtype.subdtype is not None:
         raise WireError("frame holds a structured array")

@@ -18,8 +18,8 @@ result back (or a refusal, raised as ValueError in the child). The oracle's code
 enters the child; its answers are data, its arguments are checked like results.
 
 Hidden calls (``CallSpec.hidden``): their output is left out of ``SandboxReport.output``
-and their error texts keep the student's own traceback lines, with every number in the
-exception's message masked, so nothing printed or raised can carry a hidden input out.
+and their error texts are ours alone (the exception's type and a fixed sentence:
+``hidden.py``), so nothing printed or raised can carry a hidden input out.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class CallSpec:
     ``positional`` names the inputs passed by position, in order (the contract's required
     parameters, so a student's own parameter names do not matter); the rest go by keyword.
     ``substitutes``: graded functions replaced by oracle proxies during this call.
-    ``hidden``: a hidden test (output withheld, numbers in error messages masked).
+    ``hidden``: a hidden test (output withheld, error texts replaced by our own).
     """
 
     call_id: str

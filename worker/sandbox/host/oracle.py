@@ -51,6 +51,8 @@ class Lender:
             value = self.oracles[name](*args, **kwargs)
         except REFUSED as e:
             return refusal(str(e) or f"the reference {name} cannot use these arguments")
+        except Exception as e:  # noqa: BLE001 - the student's arguments broke it (lr=10**400)
+            return refusal(f"the reference {name} cannot use these arguments ({type(e).__name__})")
         out: list[bytes] = []
         return {"op": "oracle_result", "value": encode_input(value, out)}, out
 

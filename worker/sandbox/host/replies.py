@@ -57,6 +57,9 @@ def observation(call: CallSpec, reply: dict, frames: list[bytes], ms: float) -> 
         return Observation(
             status="bad_result", error=f"{call.function} sent back {e}", duration_ms=ms
         )
+    except Exception as e:  # noqa: BLE001 - whatever breaks reading a reply is the sender's
+        error = f"{call.function} sent back a reply that cannot be read ({type(e).__name__})"
+        return Observation(status="bad_result", error=error, duration_ms=ms)
 
 
 def _observation(call: CallSpec, reply: dict, frames: list[bytes], ms: float) -> Observation:

@@ -136,7 +136,7 @@ class Session:
 
     def _call(self, call: CallSpec) -> Observation:
         observation = self._observe(call)
-        return hidden.scrub(observation, self.request.chunks) if call.hidden else observation
+        return hidden.scrub(observation) if call.hidden else observation
 
     def _observe(self, call: CallSpec) -> Observation:
         if time.monotonic() >= self.wall_deadline:
