@@ -18,7 +18,7 @@ from kombu import Queue
 from common.heartbeats import Heartbeat
 from common.records import QUEUES, connect
 from common.settings import Settings
-from worker import callbacks, tasks
+from worker import callbacks, self_heal, tasks
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +73,16 @@ def _on_ready(sender=None, **_) -> None:
     )
     heartbeat.start()
     sender.app.autograder_heartbeat = heartbeat
+    self_heal.start(sender, settings, client)  # stall watchdog and orphan sweeper
     log.info("published the catalog; heart-beating for %s on %s", sender.hostname, queues)
 
 
 @signals.worker_shutdown.connect(dispatch_uid="autograder.shutdown")
 def _on_shutdown(sender=None, **_) -> None:
-    heartbeat = getattr(getattr(sender, "app", None), "autograder_heartbeat", None)
+    app = getattr(sender, "app", None)
+    if app is not None:
+        self_heal.stop(app)
+    heartbeat = getattr(app, "autograder_heartbeat", None)
     if heartbeat is not None:
         try:
             heartbeat.stop()

@@ -53,6 +53,7 @@ class Redis(RedisServer):
     itself after a restart) and a longer start-up guard for AOF replays."""
 
     start_timeout_s = 30.0
+    appendfsync = "always"  # as `serve` and compose: a 202 survives a kill -9 of Redis
 
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
