@@ -5,7 +5,9 @@ data folder: Redis's AOF (so a second start finds every earlier submission), its
 the children's logs, and ``serve.json`` (where the running Redis and API are, for
 ``autograder keys --data-dir``). Children get their own sessions, so a Ctrl-C (or SIGTERM)
 reaches only the supervisor, which stops them in order: API, worker (warm: running tasks
-finish or go back to the queue), then Redis (which flushes its AOF).
+finish or go back to the queue), then Redis (which flushes its AOF). A worker that exits
+while the service runs (its stall watchdog exits for a fresh start) is started again; any
+other child that exits stops the service.
 """
 
 from __future__ import annotations

@@ -67,6 +67,19 @@ class RedisServer:
             self.process.wait(30)
 
 
+class RedisDiesBeforeEnqueue:
+    """Fault injection for intake, in place of the app's queue (``Services.queue``): Redis
+    is killed (-9) after the record is stored and before the task is sent, exactly between
+    intake's two steps; the real send then fails as it would, and so does the removal."""
+
+    def __init__(self, server: RedisServer, queue) -> None:
+        self.server, self.queue = server, queue
+
+    def enqueue(self, submission_id: str, device: str) -> None:
+        self.server.stop(signal.SIGKILL)
+        self.queue.enqueue(submission_id, device)
+
+
 def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.05):
     """Poll ``condition`` until it returns something true, and return that; fail the test
     after ``timeout_s`` (a guard against hanging, not a measurement)."""

@@ -26,6 +26,7 @@ from common.waiting import waiting_tasks
 log = logging.getLogger(__name__)
 
 EXIT_STALLED = 75  # EX_TEMPFAIL: try again, i.e. start a fresh worker
+_restart = threading.Event()  # set once this process asked to be restarted
 
 
 class StallClock:
@@ -105,7 +106,14 @@ def request_restart(grace_s: float) -> None:
     """
     from celery.worker import state
 
+    _restart.set()
     state.should_stop = EXIT_STALLED
     backstop = threading.Timer(grace_s, os._exit, (EXIT_STALLED,))
     backstop.daemon = True
     backstop.start()
+
+
+def restart_requested() -> bool:
+    """True once :func:`request_restart` ran in this process (`autograder worker` then
+    exits with EXIT_STALLED)."""
+    return _restart.is_set()

@@ -9,11 +9,10 @@ is sent.
 from __future__ import annotations
 
 import json
-import signal
 from datetime import timedelta
 
 import pytest
-from live_services import RedisServer
+from live_services import RedisDiesBeforeEnqueue, RedisServer
 from service_support import FIXTURES
 
 from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
@@ -129,18 +128,6 @@ def test_one_sweep_per_interval_whichever_worker_asks(server, queue):
     assert sweep_if_due(client, sent, 60.0, LOCK_TTL_S) is None  # another worker, same minute
     client.delete(KEYS.sweeper_lock)  # the interval has passed
     assert len(sweep_if_due(client, sent, 60.0, LOCK_TTL_S)) == 1
-
-
-class RedisDiesBeforeEnqueue:
-    """Fault injection between intake's two steps: Redis is killed (-9) after the record is
-    stored and before the task is sent; the real send then fails as it would."""
-
-    def __init__(self, server: RedisServer, queue: GradingQueue) -> None:
-        self.server, self.queue = server, queue
-
-    def enqueue(self, submission_id: str, device: str) -> None:
-        self.server.stop(signal.SIGKILL)
-        self.queue.enqueue(submission_id, device)
 
 
 def test_a_submission_stored_when_redis_died_before_its_enqueue_is_swept_into_the_queue(
