@@ -4,7 +4,8 @@ At start (``worker_init``, before the pool forks) the grading code is imported o
 every child inherits it. When ready, the worker publishes the assignment catalog and
 starts a heartbeat: one Redis key per consumed queue with a TTL, renewed every few
 seconds, which /readyz and /metrics count. Heartbeats need no broadcast and show a queue
-(e.g. ``gpu``) that nothing consumes.
+(e.g. ``gpu``) that nothing consumes. Beside the heartbeat run the stall watchdog and the
+orphan sweeper (worker/self_heal.py).
 """
 
 from __future__ import annotations
