@@ -99,6 +99,10 @@ def start_worker(
     child_env = {**os.environ, "AUTOGRADER_REDIS_URL": redis_url}
     child_env |= {"AUTOGRADER_HEARTBEAT_INTERVAL_S": "0.5", "AUTOGRADER_HEARTBEAT_TTL_S": "3"}
     child_env |= {"AUTOGRADER_LOCK_TTL_S": "2"}  # a killed grader's lock frees fast
+    # No sweeper in the shared worker: tests store queued records with no task on purpose
+    # (tests/integration/test_grading_task.py), which it would grade behind their backs.
+    # Its own tests (test_sweeper.py, tests/faults) run it.
+    child_env |= {"AUTOGRADER_SWEEP_INTERVAL_S": "0"}
     child_env |= env
     argv = [sys.executable, "-m", "autograder.cli", "worker", "--queues", queues]
     argv += ["--concurrency", "2", "--name", name, "--loglevel", "WARNING"]
