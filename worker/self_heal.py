@@ -51,8 +51,10 @@ def stop(app: Celery) -> None:
 
 
 def free_slots(consumer) -> int:
-    """Pool processes with no task of this worker's: received and unfinished tasks count."""
-    return consumer.pool.num_processes - len(state.reserved_requests)
+    """Pool processes running no task. A task received but never started counts as free:
+    a request stuck there (seen after a cancel on connection loss) must not hide a stall;
+    a healthy worker starts what it received at once, and receiving is progress anyway."""
+    return consumer.pool.num_processes - len(state.active_requests)
 
 
 def enqueue_grading(app: Celery, submission_id: str, device: str) -> None:
