@@ -5,7 +5,9 @@ data folder: Redis's AOF (so a second start finds every earlier submission), its
 the children's logs, and ``serve.json`` (where the running Redis and API are, for
 ``autograder keys --data-dir``). Children get their own sessions, so a Ctrl-C (or SIGTERM)
 reaches only the supervisor, which stops them in order: API, worker (warm: running tasks
-finish or go back to the queue), then Redis (which flushes its AOF).
+finish or go back to the queue), then Redis (which flushes its AOF). A worker that exits
+while the service runs (its stall watchdog exits for a fresh start) is started again; any
+other child that exits stops the service.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from common.heartbeats import live_workers
 from common.records import connect
 
 STOP_TIMEOUT_S = 30.0
+# A worker that exits (its stall watchdog exits for a fresh start) is started again, unless
+# it exited this many times within the window: then something is wrong that a restart
+# does not cure, and serve stops with the error.
+WORKER_RESTARTS, WORKER_RESTART_WINDOW_S = 5, 600.0
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -89,6 +95,8 @@ class Embedded:
         self.host, self.port, self.dev = host, port, dev
         self.children: dict[str, subprocess.Popen] = {}
         self.redis_url = ""
+        self.worker_start: tuple[list[str], dict[str, str]] | None = None  # argv, env
+        self.worker_exits: list[float] = []  # monotonic times the worker exited
 
     @property
     def url(self) -> str:
@@ -120,7 +128,8 @@ class Embedded:
         write_private(
             conf,
             f"bind 127.0.0.1\nport {port}\nrequirepass {password}\n"
-            f'dir "{self.data_dir / "redis"}"\nappendonly yes\nappendfsync everysec\n'
+            # fsync before every reply: an accepted (202) submission survives a crash.
+            f'dir "{self.data_dir / "redis"}"\nappendonly yes\nappendfsync always\n'
             'save ""\ndaemonize no\n',
         )
         self._spawn("redis", [REDIS_SERVER_PATH, str(conf)])
@@ -143,9 +152,13 @@ class Embedded:
         env = {**os.environ, "AUTOGRADER_REDIS_URL": self.redis_url}
         env["AUTOGRADER_DATA_DIR"] = str(self.data_dir)
         cli = [sys.executable, "-m", "autograder.cli"]
-        self._spawn("worker", [*cli, "worker", "--queues", queues], env)
+        self.worker_start = ([*cli, "worker", "--queues", queues], env)
+        self._spawn("worker", *self.worker_start)
         api = [*cli, "api", "--host", self.host, "--port", str(self.port)]
         self._spawn("api", api + (["--dev"] if self.dev else []), env)
+        self._write_state()
+
+    def _write_state(self) -> None:
         pids = {name: child.pid for name, child in self.children.items()}
         state = {"url": self.url, "redis_url": self.redis_url, "pid": os.getpid(), "pids": pids}
         write_private(self.data_dir / "serve.json", json.dumps(state))
@@ -161,10 +174,28 @@ class Embedded:
                 raise RuntimeError("the service did not become ready; see the logs folder")
 
     def check_children(self) -> None:
-        """Raise if a child exited while the service should be running."""
-        for name, child in self.children.items():
-            if child.poll() is not None:
-                raise RuntimeError(f"{name} exited with status {child.returncode}; see logs")
+        """Start a fresh worker if the worker exited; raise if another child exited, or the
+        worker exited too often, while the service should be running."""
+        for name, child in list(self.children.items()):
+            if child.poll() is None:
+                continue
+            if name == "worker" and self._may_restart_worker():
+                print(
+                    f"serve: the worker exited with status {child.returncode}; starting a "
+                    "fresh one (see logs/worker.log)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                self._spawn("worker", *self.worker_start)
+                self._write_state()
+                continue
+            raise RuntimeError(f"{name} exited with status {child.returncode}; see logs")
+
+    def _may_restart_worker(self) -> bool:
+        now = time.monotonic()
+        self.worker_exits = [t for t in self.worker_exits if now - t < WORKER_RESTART_WINDOW_S]
+        self.worker_exits.append(now)
+        return self.worker_start is not None and len(self.worker_exits) <= WORKER_RESTARTS
 
     def watch(self) -> None:
         """Block until interrupted (KeyboardInterrupt) or a child dies (RuntimeError)."""

@@ -180,6 +180,21 @@ class RedisKeys:
         """Hash of a latency histogram: bucket bounds, '+Inf', 'sum' and 'count'."""
         return f"{self.prefix}stats:{name}"
 
+    @property
+    def incidents(self) -> str:
+        """Hash: incident name ('worker_stalls', 'orphans_requeued') -> count (/metrics)."""
+        return f"{self.prefix}stats:incidents"
+
+    @property
+    def sweeper_lock(self) -> str:
+        """Held by the one worker sweeping for orphaned records right now."""
+        return f"{self.prefix}sweeper:lock"
+
+    @property
+    def sweeper_suspects(self) -> str:
+        """Hash: id -> what the last sweep saw of an orphan ('status:attempts')."""
+        return f"{self.prefix}sweeper:suspects"
+
     def scratch(self, token: str) -> str:
         """A short-lived key for an intersection of indexes (a filtered listing)."""
         return f"{self.prefix}tmp:{token}"
@@ -195,6 +210,11 @@ class RedisKeys:
     def broker_queue_lists(self, queue: str) -> list[str]:
         """The Redis lists kombu keeps for ``queue``, one per priority step (0, 3, 6, 9)."""
         return [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
+
+    @property
+    def broker_unacked(self) -> str:
+        """Hash kombu keeps of delivered, unacknowledged messages (delivery tag -> message)."""
+        return "unacked"
 
 
 KEYS = RedisKeys()

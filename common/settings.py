@@ -117,6 +117,18 @@ class Settings(BaseSettings):
     heartbeat_ttl_s: float = Field(
         20.0, gt=0, description="A worker silent this long no longer counts for /readyz."
     )
+    stall_threshold_s: float = Field(
+        30.0,
+        ge=0,
+        description="A worker with a free slot whose queue has had tasks waiting this long, "
+        "none of them taken by it, exits for its supervisor to restart it; 0: never.",
+    )
+    sweep_interval_s: float = Field(
+        30.0,
+        ge=0,
+        description="How often a worker looks for orphaned records (one worker at a time); "
+        "an orphan seen twice in a row is enqueued again; 0: never.",
+    )
     gpu_memory_fraction: float = Field(
         sd.GPU_MEMORY_FRACTION,
         gt=0,

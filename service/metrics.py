@@ -12,11 +12,17 @@ from collections.abc import Iterator
 import redis
 from flask import Blueprint, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 
-from common import sandbox_state
+from common import incidents, sandbox_state
 from common.heartbeats import live_workers
-from common.records import KEYS, LATENCY_BUCKETS_S, QUEUES
+from common.records import KEYS, LATENCY_BUCKETS_S, QUEUES, utcnow
+from common.waiting import oldest_queued_s, waiting_tasks
 from service.context import services
 from service.openapi import operation
 from service.store import SubmissionStore
@@ -57,8 +63,42 @@ class RedisCollector:
         yield depth
         yield workers
         yield from sandbox_metrics(self.client)
+        yield from self._stalls(alive)
         for key, (name, doc) in HISTOGRAMS.items():
             yield self._histogram(key, name, doc)
+
+    def _stalls(self, alive: dict[str, int]) -> Iterator[Metric]:
+        """What an operator alerts on (docs/deploy.md): waits, stalls, healing done."""
+        oldest = GaugeMetricFamily(
+            "autograder_queue_oldest_waiting_seconds",
+            "Age of the oldest submission still queued for each queue (0: none).",
+            labels=["queue"],
+        )
+        stalled = GaugeMetricFamily(
+            "autograder_queue_stalled",
+            "1 while tasks wait in a queue that no live worker consumes (as /readyz says).",
+            labels=["queue"],
+        )
+        ages = oldest_queued_s(self.client, utcnow())
+        for queue in QUEUES:
+            oldest.add_metric([queue], ages[queue])
+            waiting = waiting_tasks(self.client, queue)
+            stalled.add_metric([queue], float(waiting > 0 and alive[queue] == 0))
+        yield oldest
+        yield stalled
+        counts = incidents.counts(self.client)
+        yield CounterMetricFamily(
+            "autograder_worker_stalls",
+            "Workers that found themselves stalled (free slots, tasks waiting, none taken) "
+            "and exited for a fresh start.",
+            value=counts[incidents.WORKER_STALLS],
+        )
+        yield CounterMetricFamily(
+            "autograder_orphans_requeued",
+            "Orphaned records (queued or running with no task message) enqueued again by "
+            "the sweeper.",
+            value=counts[incidents.ORPHANS_REQUEUED],
+        )
 
     def _histogram(self, key: str, name: str, doc: str) -> HistogramMetricFamily:
         fields = self.client.hgetall(KEYS.latency(key))

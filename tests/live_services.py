@@ -28,6 +28,9 @@ class RedisServer:
     """A redis-server child process on a loopback port, with AOF on (restartable)."""
 
     start_timeout_s = 20.0
+    # `serve` and compose run `always` (docs/deploy.md); tests that never crash Redis keep
+    # the faster default, and the fault suite, which does, runs what production runs.
+    appendfsync = "everysec"
 
     def __init__(self, directory: Path, port: int | None = None) -> None:
         self.directory, self.port = directory, port or free_port()
@@ -44,6 +47,7 @@ class RedisServer:
     def start(self) -> RedisServer:
         argv = [REDIS_SERVER_PATH, "--port", str(self.port), "--bind", "127.0.0.1"]
         argv += ["--dir", str(self.directory), "--appendonly", "yes", "--save", ""]
+        argv += ["--appendfsync", self.appendfsync]
         log = open(self.directory / "redis.log", "ab")  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -61,6 +65,19 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(30)
+
+
+class RedisDiesBeforeEnqueue:
+    """Fault injection for intake, in place of the app's queue (``Services.queue``): Redis
+    is killed (-9) after the record is stored and before the task is sent, exactly between
+    intake's two steps; the real send then fails as it would, and so does the removal."""
+
+    def __init__(self, server: RedisServer, queue) -> None:
+        self.server, self.queue = server, queue
+
+    def enqueue(self, submission_id: str, device: str) -> None:
+        self.server.stop(signal.SIGKILL)
+        self.queue.enqueue(submission_id, device)
 
 
 def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.05):
@@ -82,6 +99,10 @@ def start_worker(
     child_env = {**os.environ, "AUTOGRADER_REDIS_URL": redis_url}
     child_env |= {"AUTOGRADER_HEARTBEAT_INTERVAL_S": "0.5", "AUTOGRADER_HEARTBEAT_TTL_S": "3"}
     child_env |= {"AUTOGRADER_LOCK_TTL_S": "2"}  # a killed grader's lock frees fast
+    # No sweeper in the shared worker: tests store queued records with no task on purpose
+    # (tests/integration/test_grading_task.py), which it would grade behind their backs.
+    # Its own tests (test_sweeper.py, tests/faults) run it.
+    child_env |= {"AUTOGRADER_SWEEP_INTERVAL_S": "0"}
     child_env |= env
     argv = [sys.executable, "-m", "autograder.cli", "worker", "--queues", queues]
     argv += ["--concurrency", "2", "--name", name, "--loglevel", "WARNING"]

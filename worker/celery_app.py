@@ -4,7 +4,8 @@ At start (``worker_init``, before the pool forks) the grading code is imported o
 every child inherits it. When ready, the worker publishes the assignment catalog and
 starts a heartbeat: one Redis key per consumed queue with a TTL, renewed every few
 seconds, which /readyz and /metrics count. Heartbeats need no broadcast and show a queue
-(e.g. ``gpu``) that nothing consumes.
+(e.g. ``gpu``) that nothing consumes. Beside the heartbeat run the stall watchdog and the
+orphan sweeper (worker/self_heal.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from kombu import Queue
 from common.heartbeats import Heartbeat
 from common.records import QUEUES, connect
 from common.settings import Settings
-from worker import callbacks, tasks
+from worker import callbacks, self_heal, tasks
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ def _on_ready(sender=None, **_) -> None:
     heartbeat.start()
     sender.app.autograder_heartbeat = heartbeat
     publish_sandbox(client, sender.hostname, settings.sandbox)
+    self_heal.start(sender, settings, client)  # stall watchdog and orphan sweeper
     log.info("published the catalog; heart-beating for %s on %s", sender.hostname, queues)
 
 
@@ -90,7 +92,10 @@ def publish_sandbox(client: redis.Redis, worker: str, mode: str) -> None:
 
 @signals.worker_shutdown.connect(dispatch_uid="autograder.shutdown")
 def _on_shutdown(sender=None, **_) -> None:
-    heartbeat = getattr(getattr(sender, "app", None), "autograder_heartbeat", None)
+    app = getattr(sender, "app", None)
+    if app is not None:
+        self_heal.stop(app)
+    heartbeat = getattr(app, "autograder_heartbeat", None)
     if heartbeat is not None:
         try:
             heartbeat.stop()

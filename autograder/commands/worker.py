@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the worker until it is stopped; return the exit status."""
     from common.settings import Settings
     from worker.celery_app import make_celery
+    from worker.watchdog import EXIT_STALLED, restart_requested
 
     settings = Settings()
     if refuse_without_sandbox(settings, args.name):
@@ -77,4 +78,5 @@ def run(args: argparse.Namespace) -> int:
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
     make_celery(settings).worker_main(argv)
-    return 0
+    # worker_main() drops Celery's exit status; a stall's restart must reach the supervisor.
+    return EXIT_STALLED if restart_requested() else 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from fault_support import ADMIN_KEY, AUTH, FINAL, Redis, Worker, wait_until
+from fault_support import ADMIN_KEY, AUTH, EXIT_STALLED, FINAL, Redis, Worker, wait_until
 
 from common.records import KEYS, SubmissionRecord
 from common.settings import Settings
@@ -37,6 +37,19 @@ class Cluster:
 
         self.app = create_app(settings)
         self.api = self.app.test_client()
+        self.restarts = 0
+        self._supervising = threading.Event()
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+        self._supervisor.start()
+
+    def _supervise(self) -> None:
+        """Start a fresh worker in place of one that exited for it (a stall), as `serve`
+        and compose's restart policy do; workers a test stops or kills stay down."""
+        while not self._supervising.wait(0.5):
+            for worker in self.workers:
+                if worker.process is not None and worker.process.poll() == EXIT_STALLED:
+                    self.restarts += 1
+                    worker.start()
 
     def start_worker(self, concurrency: int = 2, **env: str) -> Worker:
         """Start one more worker on this cluster's Redis (its log in the test's folder)."""
@@ -92,6 +105,8 @@ class Cluster:
             raise TimeoutError(f"{exc}: {dict(self.statuses(ids))}") from None
 
     def close(self) -> None:
+        self._supervising.set()
+        self._supervisor.join(60)
         for worker in self.workers:
             worker.stop()
         self.redis.stop()

@@ -45,7 +45,12 @@ WORKER_ENV = {
     "AUTOGRADER_VISIBILITY_TIMEOUT_S": "20",
     "AUTOGRADER_RETRY_BACKOFF_S": "0.5",
     "AUTOGRADER_RETRY_BACKOFF_MAX_S": "2",
+    # Self-healing within a test's time: a stalled worker exits after 10 s (the supervisor,
+    # Cluster's as serve's, starts a fresh one); orphans are swept every 2 s.
+    "AUTOGRADER_STALL_THRESHOLD_S": "10",
+    "AUTOGRADER_SWEEP_INTERVAL_S": "2",
 }
+EXIT_STALLED = 75  # worker.watchdog.EXIT_STALLED, without importing the worker here
 
 
 class Redis(RedisServer):
@@ -53,6 +58,7 @@ class Redis(RedisServer):
     itself after a restart) and a longer start-up guard for AOF replays."""
 
     start_timeout_s = 30.0
+    appendfsync = "always"  # as `serve` and compose: a 202 survives a kill -9 of Redis
 
     def __init__(self, directory: Path) -> None:
         super().__init__(directory)
@@ -100,6 +106,22 @@ class Worker:
         finally:
             client.close()
         return self
+
+    def redis_addresses(self, redis_port: int) -> list[str]:
+        """'127.0.0.1:PORT' of each connection the worker's main process holds to Redis (the
+        broker's among them), as Redis's CLIENT LIST names them."""
+        inodes = set()
+        for fd in Path(f"/proc/{self.process.pid}/fd").iterdir():
+            target = os.readlink(fd) if fd.is_symlink() else ""
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        found = []
+        for line in Path(f"/proc/{self.process.pid}/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(remote.split(":")[1], 16) == redis_port:
+                found.append(f"127.0.0.1:{int(local.split(':')[1], 16)}")
+        return found
 
     def pool_pids(self) -> list[int]:
         """The prefork pool's processes: the worker's direct children that are Python."""
