@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,11 @@ class Settings(BaseSettings):
 
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Broker, store and limiter.")
     data_dir: Path = Field(Path(".autograder"), description="Embedded mode: Redis data and logs.")
+    packs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Folders of assignment packs besides the built-in ones, separated by "
+        "os.pathsep (':' on Linux) like PATH, or a JSON list.",
+    )
     sandbox: str = Field(
         sd.SANDBOX, description="'bwrap' (full sandbox), 'process' (child process only), or 'auto'."
     )
@@ -184,6 +190,17 @@ class Settings(BaseSettings):
                 if text.startswith("[")
                 else [item.strip() for item in text.split(",") if item.strip()]
             )
+        return value
+
+    @field_validator("packs", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        """Accept 'a:b' (os.pathsep, as PATH) as well as '["a", "b"]' from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [item for item in text.split(os.pathsep) if item.strip()]
         return value
 
     @field_validator("callback_allowed_networks")

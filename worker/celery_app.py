@@ -19,6 +19,7 @@ from kombu import Queue
 from common.heartbeats import Heartbeat
 from common.records import QUEUES, connect
 from common.settings import Settings
+from reference import packs
 from worker import callbacks, self_heal, tasks
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         worker_send_task_events=False,
     )
     app.autograder_settings = settings
+    packs.configure(settings.packs)  # the registry finds the course's pack folders too
     tasks.register(app, settings)
     callbacks.register(app, settings)
     return app

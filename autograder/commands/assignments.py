@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,9 +17,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print one line (or JSON object) per pack; return 0."""
+    """Print one line (or JSON object) per pack; return 0 (2 if a pack source is broken)."""
+    from autograder.packs import configure_packs, pack_errors
+    from common.settings import Settings
     from reference.packs import list_packs
 
+    try:
+        configure_packs(Settings())
+        packs = list_packs()
+    except pack_errors() as exc:
+        print(f"autograder assignments: error: {exc}", file=sys.stderr)
+        return 2
     rows = [
         {
             "id": pack.id,
@@ -27,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
             "devices": list(pack.devices),
             "points": pack.max_score,
         }
-        for pack in list_packs()
+        for pack in packs
     ]
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -58,7 +58,7 @@ def short_lived_gc() -> Iterator[None]:
 
 def grade_command(args: argparse.Namespace) -> int:
     """Grade ``args.file`` (see :func:`run`)."""
-    from reference.packs import UnknownAssignmentError, get_pack
+    from autograder.packs import pack_errors
 
     path = Path(args.file)
     if not path.is_file():
@@ -66,8 +66,8 @@ def grade_command(args: argparse.Namespace) -> int:
     if path.suffix.lower() not in (".py", ".ipynb"):  # refused as the API refuses it
         return usage_error(f"cannot grade {path.name!r}: submit a .py file or a .ipynb notebook")
     try:
-        pack = get_pack(args.assignment)
-    except UnknownAssignmentError as exc:
+        pack, settings = lookup(args.assignment)
+    except pack_errors() as exc:
         return usage_error(str(exc))
     if args.device not in pack.devices:
         return usage_error(f"{pack.id} is graded on {', '.join(pack.devices)}, not {args.device}")
@@ -76,7 +76,10 @@ def grade_command(args: argparse.Namespace) -> int:
     problem = device_problem(args.device)
     if problem:
         return usage_error(f"cannot grade on {args.device}: {problem}")
-    result = grade_file(pack, path, args.device)
+    try:
+        result = grade_file(pack, path, args.device, settings)
+    except pack_errors() as exc:  # a pack folder declares the same id
+        return usage_error(str(exc))
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -86,21 +89,40 @@ def grade_command(args: argparse.Namespace) -> int:
     return 1 if result.status == "failed" else 0
 
 
-def grade_file(pack, path: Path, device: str):
+def lookup(pack_id: str):
+    """Return (pack, settings): a built-in or installed pack without reading the settings
+    yet (settings None: see :func:`grade_file`), else one in the settings' pack folders."""
+    from reference.packs import UnknownAssignmentError, get_pack
+
+    try:
+        return get_pack(pack_id), None
+    except UnknownAssignmentError:
+        from autograder.packs import find_pack
+        from common.settings import Settings  # the one read of the environment here
+
+        settings = Settings()
+        return find_pack(pack_id, settings), settings
+
+
+def grade_file(pack, path: Path, device: str, settings=None):
     """Grade the file at ``path`` with a runner made (and closed) for this one run.
 
-    The default settings' sandbox starts first, before the settings are read: its zygote
-    boots (bubblewrap, an interpreter, NumPy) in its own process while this one imports
-    pydantic, reads the settings, imports the pipeline and builds the case inputs. Where
-    the settings ask for another sandbox, that one replaces it.
+    The default settings' sandbox starts first, before the settings are read (when
+    ``settings`` is None): its zygote boots (bubblewrap, an interpreter, NumPy) in its own
+    process while this one imports pydantic, reads the settings, imports the pipeline and
+    builds the case inputs. Where the settings ask for another sandbox, that one replaces
+    it; where their pack folders declare the pack's id too, the registry says so.
     """
     from worker.grading.runner_setup import DEFAULT_CONFIG, make_runner, runner_config
 
     runner = start(make_runner(), pack.runtime, device)
     try:
-        from common.settings import Settings  # the one read of the environment here
+        if settings is None:
+            from autograder.packs import find_pack
+            from common.settings import Settings  # the one read of the environment here
 
-        settings = Settings()
+            settings = Settings()
+            find_pack(pack.id, settings)  # two packs with one id: DuplicatePackError
         if runner_config(settings) != DEFAULT_CONFIG:
             runner.close()
             runner = start(make_runner(settings), pack.runtime, device)

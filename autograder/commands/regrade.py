@@ -62,14 +62,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Regrade, print the summary; exit 1 if any submission could not be regraded."""
+    from autograder.packs import find_pack, pack_errors
     from common.settings import Settings
-    from reference.packs import UnknownAssignmentError, get_pack
 
-    try:
-        get_pack(args.assignment)
-    except UnknownAssignmentError as exc:
-        raise UsageError(str(exc)) from None
     settings = Settings()
+    try:
+        find_pack(args.assignment, settings)
+    except pack_errors() as exc:
+        raise UsageError(str(exc)) from None
     client = connect_checked(args, settings)
     summary = regrade(client, args.assignment, args.course, sys.stderr, settings)
     if args.json:

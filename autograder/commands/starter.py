@@ -21,12 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the two files; refuse to overwrite a student's work unless ``--force``."""
-    from reference.packs import UnknownAssignmentError, get_pack
+    from autograder.packs import find_pack, pack_errors
+    from common.settings import Settings
     from worker.grading.starter import starter_ipynb, starter_py
 
     try:
-        pack = get_pack(args.assignment)
-    except UnknownAssignmentError as exc:
+        pack = find_pack(args.assignment, Settings())
+    except pack_errors() as exc:
         return usage_error(str(exc))
     out = Path(args.out)
     files = {out / f"{pack.id}.py": starter_py, out / f"{pack.id}.ipynb": starter_ipynb}

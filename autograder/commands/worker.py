@@ -62,6 +62,23 @@ def refuse_without_sandbox(settings, name: str) -> bool:
     return True
 
 
+def broken_packs(settings) -> bool:
+    """True (after saying why on stderr) if the packs cannot all be read: a worker that
+    started anyway would publish a catalog without them."""
+    import sys
+
+    from autograder.packs import configure_packs, pack_errors
+    from reference.packs import list_packs
+
+    try:
+        configure_packs(settings)
+        list_packs()
+    except pack_errors() as exc:
+        print(f"autograder worker: {exc}", file=sys.stderr, flush=True)
+        return True
+    return False
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the worker until it is stopped; return the exit status."""
     from common.settings import Settings
@@ -71,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings()
     if refuse_without_sandbox(settings, args.name):
         return 78  # EX_CONFIG: nothing to retry until the host or the setting changes
+    if broken_packs(settings):
+        return 78
     queues = resolve_queues(args.queues)
     argv = ["worker", "-Q", ",".join(queues), "-n", args.name, "--loglevel", args.loglevel]
     argv += ["--without-mingle", "--without-gossip"]  # readiness comes from heartbeats

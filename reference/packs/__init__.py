@@ -1,17 +1,38 @@
-"""The registry of assignment packs: every module or package in this folder with a ``PACK``.
+"""The registry of assignment packs: the built-in ones in this folder and a course's own.
 
 A pack module (``reference/packs/foo.py``) or package (``reference/packs/foo/``) defines a
 module-level ``PACK: Pack`` or ``PACKS: list[Pack]``. Adding an assignment means adding
-such a folder; nothing else in the project changes. Packs are discovered on first use.
+such a module here, in a pack folder, or in an installed package's ``autograder.packs``
+entry point (reference.pack_sources); nothing else in the project changes. The folders
+come from the process's settings (``AUTOGRADER_PACKS``), passed in with :func:`configure`
+by its entry point; packs are discovered on first use.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import sys
+from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 from reference.pack import Pack
+from reference.pack_sources import (
+    PackLoadError,
+    entry_point_packs,
+    folder_packs,
+    package_modules,
+)
+
+__all__ = [
+    "DuplicatePackError",
+    "PackLoadError",
+    "UnknownAssignmentError",
+    "configure",
+    "get_pack",
+    "list_packs",
+]
+
+_folders: list[Path] = []  # the pack folders of this process (configure)
 
 
 class UnknownAssignmentError(LookupError):
@@ -19,7 +40,7 @@ class UnknownAssignmentError(LookupError):
 
 
 class DuplicatePackError(RuntimeError):
-    """Two pack modules declare the same id (a mistake in this folder, not in the input)."""
+    """Two pack modules declare the same id (a deployment's mistake, not the input's)."""
 
 
 def get_pack(pack_id: str) -> Pack:
@@ -37,17 +58,29 @@ def list_packs() -> list[Pack]:
     return [packs[pack_id] for pack_id in sorted(packs)]
 
 
+def configure(folders: Iterable[str | Path]) -> None:
+    """Use the pack folders ``folders`` (the process's ``AUTOGRADER_PACKS``) besides the
+    built-in packs and entry points; packs found before are looked for again."""
+    new = [Path(folder) for folder in folders]
+    if new != _folders:
+        _folders[:] = new
+        _packs_by_id.cache_clear()
+
+
 @cache
 def _packs_by_id() -> dict[str, Pack]:
-    """Import every module in this package once and collect its PACK / PACKS."""
+    """Import every pack module once (built-in, folders, entry points) and collect its packs."""
     found: dict[str, Pack] = {}
-    for info in pkgutil.iter_modules(__path__, prefix=f"{__name__}."):
-        module = importlib.import_module(info.name)
-        declared = list(getattr(module, "PACKS", ()))
-        if hasattr(module, "PACK"):
-            declared.append(module.PACK)
-        for pack in declared:
-            if pack.id in found:
-                raise DuplicatePackError(f"pack id {pack.id!r} is declared twice ({info.name})")
-            found[pack.id] = pack
+    where: dict[str, str] = {}
+    sources = [package_modules(sys.modules[__name__])]
+    sources += [folder_packs(folder) for folder in _folders]
+    sources.append(entry_point_packs())
+    for source in sources:
+        for place, packs in source:
+            for pack in packs:
+                if pack.id in found:
+                    raise DuplicatePackError(
+                        f"pack id {pack.id!r} is declared twice ({where[pack.id]} and {place})"
+                    )
+                found[pack.id], where[pack.id] = pack, place
     return found

@@ -19,7 +19,7 @@ import torch
 import reference.packs as registry
 from reference import kernels_numpy as ref
 from reference import kernels_torch as ref_torch
-from reference.pack import Case, Observation, TensorArg, TensorValue
+from reference.pack import Case, Observation, TensorArg, TensorValue, Verdict
 from reference.packs import UnknownAssignmentError, get_pack, list_packs
 
 PACK_IDS = ("lecture4-numpy", "lecture4-torch")
@@ -482,3 +482,60 @@ def test_torch_train_with_float64_weights_for_float32_data_fails_the_dtype() -> 
     value = (TensorValue(W, "float64", "cpu"), TensorValue(b, "float64", "cpu"), losses)
     verdict = case.check(case.build(), Observation("ok", value))
     assert not verdict.passed and "dtype float64, expected float32" in verdict.message
+
+
+def grad_verdict(student) -> Verdict:
+    """The verdict on the visible 'random problem' case of cross_entropy_grad."""
+    case = next(
+        c for c in get_pack("lecture4-numpy").cases("cpu") if c.name.endswith("random problem")
+    )
+    inputs = case.build()
+    return case.check(inputs, Observation("ok", value=student(**inputs)))
+
+
+def test_every_independent_bug_of_the_gradient_is_named_with_its_output() -> None:
+    def two_bugs(W, b, X, labels):  # transposed dW, and no 1/N in dW nor db
+        dW, db = ref.cross_entropy_grad(W, b, X, labels)
+        return dW.T * len(labels), db * len(labels)
+
+    found = grad_verdict(two_bugs)
+    assert found.diagnosis == "transposed_gradient"
+    assert found.message.count("cross_entropy_grad") == 1
+    assert "transpose it; dW is N times too large: divide by N; db is N times too large" in (
+        found.message
+    )
+
+
+def test_a_bug_in_db_alone_names_db() -> None:
+    def db_without_1_over_n(W, b, X, labels):
+        dW, db = ref.cross_entropy_grad(W, b, X, labels)
+        return dW, db * len(labels)
+
+    found = grad_verdict(db_without_1_over_n)
+    assert found.diagnosis == "missing_1_over_n"
+    assert found.message.startswith("cross_entropy_grad: db is N times too large: divide by N; ")
+    assert "dW" not in found.message
+
+
+def test_a_gradient_without_the_one_hot_y_gets_its_own_name() -> None:
+    def no_one_hot(W, b, X, labels):
+        probs = ref.softmax(X @ W.T + b)
+        return probs.T @ X / len(labels), probs.sum(axis=0) / len(labels)
+
+    found = grad_verdict(no_one_hot)
+    assert found.diagnosis == "no_one_hot"
+    assert "dW forgot to subtract the one-hot Y" in found.message
+    assert "db forgot to subtract the one-hot Y" in found.message
+
+
+def test_a_visible_diagnosis_says_the_function_once_without_nested_parentheses() -> None:
+    case = next(
+        c
+        for c in get_pack("lecture4-numpy").cases("cpu")
+        if c.name == "lr_schedule: t = 9, the last iteration at lr0"
+    )
+    inputs = case.build()
+    found = case.check(inputs, Observation("ok", value=2.5 * 0.5 ** ((inputs["t"] + 1) // 10)))
+    assert found.diagnosis == "schedule_off_by_one"
+    assert found.message.count("lr_schedule") == 1
+    assert "((" not in found.message and "))" not in found.message

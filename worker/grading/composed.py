@@ -23,6 +23,7 @@ from reference.pack import Pack, Verdict
 from worker.grading.forbidden import StaticFacts
 from worker.grading.plan import PlannedCase, call_specs
 from worker.grading.results import stopped_at
+from worker.grading.unset import unset_causes
 from worker.grading.verdicts import join_words, judge
 from worker.sandbox.host.api import SandboxRequest, SandboxRunner
 
@@ -57,11 +58,13 @@ def regrade_composed(
     )
     report = runner.run(request)
     where = stopped_at(report.imported, first.chunks)
+    unset = unset_causes(report.imported, first.chunks)
     new = list(verdicts)
     for i in again:
         p, fn = planned[i], planned[i].case.function
         observation = report.observations.get(p.call_id)
-        verdict = judge(pack, p, observation, facts.forbidden.get(fn, ()), report.imported, where)
+        forbidden = facts.forbidden.get(fn, ())
+        verdict = judge(pack, p, observation, forbidden, report.imported, where, unset)
         new[i] = verdict if verdict.passed else with_note(verdict, fn, plan[fn])
     return new
 

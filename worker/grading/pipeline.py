@@ -35,6 +35,7 @@ from worker.grading.results import (
 from worker.grading.runner_setup import device_problem, sandbox_limits, shared_runner
 from worker.grading.source import parse_submission
 from worker.grading.top_level import chunk_warnings
+from worker.grading.unset import unset_causes
 from worker.grading.verdicts import judge
 from worker.sandbox.host.api import (
     SandboxInfrastructureError,
@@ -142,11 +143,12 @@ def run_and_judge(
     """
     report: SandboxReport = runner.run(request)
     where = stopped_at(report.imported, parsed.chunks)
+    unset = unset_causes(report.imported, parsed.chunks)
     verdicts = []
     for p in planned:
         observation = report.observations.get(p.call_id)
         forbidden = static.forbidden.get(p.case.function, ())
-        verdicts.append(judge(pack, p, observation, forbidden, report.imported, where))
+        verdicts.append(judge(pack, p, observation, forbidden, report.imported, where, unset))
     defined = report.imported.defined
     verdicts = regrade_composed(pack, request, static, planned, verdicts, defined, runner)
     tests = [to_test_result(p, v) for p, v in zip(planned, verdicts, strict=True)]

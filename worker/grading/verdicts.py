@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+from collections.abc import Mapping
 
 from reference import devices
 from reference.pack import Observation, Pack, Verdict
@@ -34,8 +35,12 @@ def judge(
     static_forbidden: tuple[str, ...],
     imported: ImportOutcome,
     stopped_at: str,
+    unset: Mapping[str, str] | None = None,
 ) -> Verdict:
-    """Return the verdict on one case; ``stopped_at`` says where the file stopped ('line 7')."""
+    """Return the verdict on one case; ``stopped_at`` says where the file stopped ('line 7').
+
+    ``unset``: why names are missing, by name (worker.grading.unset.unset_causes).
+    """
     fn = planned.case.function
     # The child may name anything: only names of this pack's lists are believed.
     runtime_forbidden = set(observation.forbidden if observation else ()) & forbidden_names(pack)
@@ -45,7 +50,7 @@ def judge(
     if observation is None:
         raise GraderBugError(f"the sandbox report has no observation for {planned.call_id}")
     if observation.status == "missing":
-        return missing_verdict(fn, imported, stopped_at)
+        return missing_verdict(fn, imported, stopped_at, unset or {})
     if observation.status == "exception":
         if pack.runtime == "torch" and devices.is_mixing_error(first_error_line(observation.error)):
             return wrong_device_verdict(fn, observation.error, planned.inputs)
@@ -83,12 +88,17 @@ def forbidden_verdict(pack: Pack, fn: str, names: list[str]) -> Verdict:
     return Verdict(False, message, "forbidden_call")
 
 
-def missing_verdict(fn: str, imported: ImportOutcome, stopped_at: str) -> Verdict:
-    """Fail a function that does not exist, saying whether the file stopped early."""
+def missing_verdict(
+    fn: str, imported: ImportOutcome, stopped_at: str, unset: Mapping[str, str] | None = None
+) -> Verdict:
+    """Fail a name that does not exist, saying whether the file stopped early or the
+    statement that sets it raised (``unset``: why, by name)."""
     if imported.status != "ok":
         first = first_error_line(imported.error) or imported.status
         message = f"{fn} was not defined when your file stopped at {stopped_at}: {first}"
         return Verdict(False, message, "missing")
+    if unset and fn in unset:
+        return Verdict(False, f"{fn} is not defined: {unset[fn]}", "missing")
     message = f"{fn} is not defined"
     close = difflib.get_close_matches(fn, imported.defined, n=1, cutoff=0.6)
     if close:

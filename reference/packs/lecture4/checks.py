@@ -128,25 +128,32 @@ def verdict(
     reveal: bool,
     tolerance: Tolerance,
 ) -> Verdict:
-    """Pass if every output passed, else the first failure's message and diagnosis."""
+    """Pass if every output passed; else name the bug of every failed output, the function
+    once ('cross_entropy_grad: dW ...; db ...'), and diagnose as the first one's."""
     failed = [i for i, result in enumerate(results) if not result.passed]
     if not failed:
         return Verdict(True)
-    first = results[failed[0]]
-    failure = Failure(
-        function=function,
-        inputs=plain,
-        actual=tuple(result.actual for result in results),
-        expected=expected,
-        output=failed[0],
-        layer=first.layer,
-        message=first.message,
-        tolerance=tolerance,
-    )
-    found = diagnose(failure, reveal=reveal)
-    if found is None:
-        return Verdict(False, first.message)
-    return Verdict(False, found.message, found.bug)
+    labels = [label for label, _ in OUTPUTS[function]]
+    found = []
+    for i in failed:
+        failure = Failure(
+            function=function,
+            inputs=plain,
+            actual=tuple(result.actual for result in results),
+            expected=expected,
+            output=i,
+            layer=results[i].layer,
+            message=results[i].message,
+            tolerance=tolerance,
+            label=labels[i] if len(labels) > 1 else "",
+        )
+        diagnosis = diagnose(failure, reveal=reveal)
+        found.append((diagnosis.bug, diagnosis.message) if diagnosis else (None, failure.message))
+    bug = next((bug for bug, _ in found if bug is not None), None)
+    parts = [message.removeprefix(f"{function}: ") for _, message in found]
+    head = found[0][1]
+    message = "; ".join([head, *parts[1:]]) if head.startswith(function) else "; ".join(parts)
+    return Verdict(False, message, bug)
 
 
 def device_verdict(

@@ -10,7 +10,7 @@ same advice without any numbers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -40,11 +40,21 @@ class Failure:
     layer: str
     message: str
     tolerance: Tolerance
+    label: str = ""  # the failing output's name where the function returns several ('dW')
 
     @property
     def got(self) -> np.ndarray | None:
         """The student's value of the failing output."""
         return self.actual[self.output]
+
+    @property
+    def detail(self) -> str:
+        """The comparison's sentence without the function's name it starts with."""
+        return self.message.removeprefix(f"{self.function}: ")
+
+    def subject(self, whole: str) -> str:
+        """Who the advice is about: the failing output ('dW'), or ``whole`` for one output."""
+        return self.label or whole
 
 
 @dataclass(frozen=True)
@@ -75,8 +85,9 @@ def _close(got: np.ndarray | None, want: Any, tol: Tolerance) -> bool:
 
 
 def _detail(text: str, failure: Failure, reveal: bool) -> str:
-    """Append the comparison's got/expected sentence for visible cases."""
-    return f"{text} ({failure.message})" if reveal else text
+    """Append the comparison's got/expected sentence for visible cases, once, flat:
+    'the schedule is one step off: ...; the learning rate is 1.3, expected 2.5 (rtol=...)'."""
+    return f"{text}; {failure.detail}" if reveal else text
 
 
 def _scores(inputs: Mapping[str, Any]) -> np.ndarray:
@@ -124,7 +135,8 @@ def _factor(bug: str, factor: Callable[[Failure], float], advice: str) -> Detect
         want = np.multiply(failure.expected[failure.output], scale)
         if scale == 1 or not _close(failure.got, want, failure.tolerance):
             return None
-        return Diagnosis(bug, _detail(f"{failure.function}: {advice}", failure, reveal))
+        text = advice.format(subject=failure.subject("the gradient"))
+        return Diagnosis(bug, _detail(f"{failure.function}: {text}", failure, reveal))
 
     return detect
 
@@ -149,8 +161,23 @@ def _variant(failure: Failure, text: str, bug: str, want: Any, reveal: bool) -> 
 def _flipped_sign(failure: Failure, reveal: bool) -> Diagnosis | None:
     """The gradient of Y - P instead of P - Y."""
     want = -np.asarray(failure.expected[failure.output])
-    text = "the gradient has the wrong sign: dW = (P - Y)^T X / N, not (Y - P)^T X / N"
+    formula = {
+        "db": "db = sum_i (p_i - y_i) / N, not sum_i (y_i - p_i) / N",
+    }.get(failure.label, "dW = (P - Y)^T X / N, not (Y - P)^T X / N")
+    text = f"{failure.subject('the gradient')} has the wrong sign: {formula}"
     return _variant(failure, text, "flipped_sign", want, reveal)
+
+
+def _no_one_hot(failure: Failure, reveal: bool) -> Diagnosis | None:
+    """P^T X / N and sum_i p_i / N: the one-hot labels Y were never subtracted."""
+    x = as_float64(failure.inputs)
+    probs = ref.softmax(_scores(x))
+    want = (probs.T @ x["X"] / len(x["labels"]), probs.sum(axis=0) / len(x["labels"]))
+    formula = {"db": "db = sum_i (p_i - y_i) / N"}.get(
+        failure.label, "dW = (P - Y)^T X / N, with Y[i, labels[i]] = 1"
+    )
+    text = f"{failure.subject('the gradient')} forgot to subtract the one-hot Y: {formula}"
+    return _variant(failure, text, "no_one_hot", want[failure.output], reveal)
 
 
 def _step_up(failure: Failure, reveal: bool) -> Diagnosis | None:
@@ -167,7 +194,19 @@ def _transposed(failure: Failure, reveal: bool) -> Diagnosis | None:
     if failure.layer != "shape" or failure.got.shape != want[::-1] or len(want) != 2:
         return None
     message = f"{failure.message}; dW has the layout of W, one row per class: transpose it"
+    turned = replace(failure, actual=_with(failure, failure.got.T), layer="value")
+    if not _close(turned.got, failure.expected[failure.output], failure.tolerance):
+        also = diagnose(turned, reveal=False)  # a second, independent bug in dW
+        found = also.message.removeprefix(f"{failure.function}: ") if also else ""
+        message += f"; {found}" if found else "; transposed, dW is still wrong"
     return Diagnosis("transposed_gradient", message)
+
+
+def _with(failure: Failure, value: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    """The student's outputs with the failing one replaced by ``value``."""
+    actual = list(failure.actual)
+    actual[failure.output] = value
+    return tuple(actual)
 
 
 def _zero_db(failure: Failure, reveal: bool) -> Diagnosis | None:
@@ -244,10 +283,11 @@ _DETECTORS: dict[str, tuple[Detector, ...]] = {
     "cross_entropy_grad": (
         _transposed,
         _overflow,
-        _factor("missing_1_over_n", _n, "the gradient is N times too large: divide by N"),
-        _factor("mean_over_nk", _one_over_k, _MEAN_NK),
+        _factor("missing_1_over_n", _n, "{subject} is N times too large: divide by N"),
+        _factor("mean_over_nk", _one_over_k, "{subject} " + _MEAN_NK),
         _flipped_sign,
         _zero_db,
+        _no_one_hot,
         _labels_off_by_one,
     ),
     "sgd_step": (_step_up,),
