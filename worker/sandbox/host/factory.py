@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from .api import SandboxInfrastructureError, SandboxRunner
@@ -16,15 +17,18 @@ def make_runner(
     cuda: CudaLimits | None = None,
     scratch_mb: int | None = None,
     cgroup_memory_mb: int | None = None,
+    uid: int | None = None,
 ) -> SandboxRunner:
     """Return a runner: 'bwrap' (hardened), 'process' (child process only) or 'auto'.
 
     'auto' picks 'bwrap' when bubblewrap, user namespaces, Landlock and seccomp all work
-    here, and falls back to 'process' otherwise. 'bwrap' raises
+    here, and falls back to 'process' otherwise, except for a worker that runs as root:
+    a 'process' child would be host root, so 'auto' raises SandboxInfrastructureError
+    instead (only an explicit 'process', a development and benchmark runner, runs so). 'bwrap' raises
     SandboxInfrastructureError if the machine cannot run it. ``cuda``: the GPU memory
     caps of CUDA children (CudaLimits' defaults when None); ``scratch_mb`` and
     ``cgroup_memory_mb``: the hardened runner's scratch tmpfs and cgroup memory (its
-    defaults when None).
+    defaults when None); ``uid``: the host uid of its sandbox under a root worker.
     """
     if mode == "process":
         return ProcessRunner(cuda=cuda)
@@ -37,9 +41,9 @@ def make_runner(
             return ProcessRunner(cuda=cuda)
         problem = BwrapRunner.unsupported_reason()
         if problem is None:
-            sizes = {"scratch_mb": scratch_mb, "cgroup_memory_mb": cgroup_memory_mb}
+            sizes = {"scratch_mb": scratch_mb, "cgroup_memory_mb": cgroup_memory_mb, "uid": uid}
             return BwrapRunner(cuda=cuda, **{k: v for k, v in sizes.items() if v is not None})
-        if mode == "bwrap":
+        if mode == "bwrap" or os.geteuid() == 0:
             raise SandboxInfrastructureError(f"the hardened sandbox cannot run here: {problem}")
         return ProcessRunner(cuda=cuda)
     raise ValueError(f"unknown sandbox mode {mode!r}; expected 'auto', 'bwrap' or 'process'")
