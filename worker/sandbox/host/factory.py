@@ -24,8 +24,8 @@ def make_runner(
     'auto' picks 'bwrap' when bubblewrap, user namespaces, Landlock and seccomp all work
     here, and falls back to 'process' otherwise, except for a worker that runs as root:
     a 'process' child would be host root, so 'auto' raises SandboxInfrastructureError
-    instead (only an explicit 'process', a development and benchmark runner, runs so). 'bwrap' raises
-    SandboxInfrastructureError if the machine cannot run it. ``cuda``: the GPU memory
+    instead (only an explicit 'process', a development and benchmark runner, runs so).
+    'bwrap' raises SandboxInfrastructureError if the machine cannot run it. ``cuda``: the GPU memory
     caps of CUDA children (CudaLimits' defaults when None); ``scratch_mb`` and
     ``cgroup_memory_mb``: the hardened runner's scratch tmpfs and cgroup memory (its
     defaults when None); ``uid``: the host uid of its sandbox under a root worker.

@@ -211,7 +211,8 @@ class ZygoteClient:
                 self.stop()
                 for fd in close:
                     os.close(fd)
-                raise SandboxInfrastructureError(f"sandbox zygote did not answer {ops[0]}: {detail}")
+                text = f"sandbox zygote did not answer {ops[0]}: {detail}"
+                raise SandboxInfrastructureError(text)
             if message.get("op") in ops:
                 return message
 
