@@ -22,7 +22,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from common.contracts import GRADE_TASK, GradeTask, GradingResult, GradingStatus
 from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
 from common.settings import Settings
-from worker import callbacks, lifecycle
+from worker import callbacks, lifecycle, memory_cap
 from worker.connections import redis_client
 from worker.sandbox.host.api import SandboxInfrastructureError
 
@@ -40,6 +40,8 @@ def pipeline_grader(settings: Settings):
 
     def grade(record: SubmissionRecord, source: str) -> GradingResult:
         from worker.grading.pipeline import grade_source  # numpy, packs, sandbox: lazily
+
+        memory_cap.apply(settings.worker_memory_mb)  # this pool process's own cap
 
         return grade_source(
             record.assignment,

@@ -69,8 +69,10 @@ def test_a_zygote_whose_priority_a_child_changed_is_replaced_before_the_next_for
 
 
 def test_a_scratch_dir_made_read_only_and_unreadable_is_removed_after_its_child(runner):
+    # (as root, removal would work anyway; test_remove_... below runs it as a plain uid)
     left = run(runner, LOCKED, "lock").value
-    assert left.startswith(os.path.join(runner_tmp(), scratch.PREFIX))
+    parent, name = os.path.split(left)
+    assert name.startswith(scratch.PREFIX) and os.path.dirname(parent) == runner_tmp()
     assert not os.path.lexists(left)
     assert run(runner, LOOK, "look").status == "ok"
     assert runner.zygote("numpy", "cpu").restarts == 0
@@ -119,6 +121,13 @@ def test_remove_empties_any_tree_its_owner_made_however_deep_and_whatever_its_mo
         return scratch.remove(root) and not os.path.lexists(root)
 
     assert as_owner(make_and_remove) == 0
+
+
+def test_a_zygote_without_a_scratch_tmpfs_keeps_its_children_in_a_private_dir(runner):
+    first = os.path.dirname(run(runner, LOOK, "look").value[1])
+    assert os.path.basename(first).startswith("sandbox-zygote-")
+    runner.close()
+    assert not os.path.lexists(first)  # removed with its zygote
 
 
 def test_a_left_scratch_dir_makes_the_scratch_dirty(tmp_path):

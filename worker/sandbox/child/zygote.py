@@ -55,7 +55,13 @@ def main(argv: list[str] | None = None) -> None:
         confine.set_dumpable(False)  # nobody in the sandbox may read or write our memory
     control = socket.socket(fileno=args.control_fd)
     _send(control, {"op": "ready", "pid": os.getpid(), "versions": versions})
-    Zygote(control, args.scratch or tempfile.gettempdir(), args.hardened).serve()
+    # without a scratch root of its own (a tmpfs), one private dir: others' are not ours
+    root = args.scratch or tempfile.mkdtemp(prefix="sandbox-zygote-")
+    try:
+        Zygote(control, root, args.hardened).serve()
+    finally:
+        if args.scratch is None:
+            scratch.remove(root)
 
 
 def preload(runtime: str) -> dict[str, str]:

@@ -31,6 +31,9 @@ from .api import (
 from .zygote_client import Child, ZygoteClient
 
 CHUNK_REPLY_MAX = 4 * 2**20
+# A reply's JSON header: its output, error texts and value tree (arrays travel as frames).
+# Parsing JSON costs tens of times its size in memory, so it is capped small.
+REPLY_HEADER_MAX = 2**20
 EXIT_WAIT_S = 10.0
 READY_S = 60.0  # fork + confinement; generous for a loaded machine
 
@@ -112,7 +115,9 @@ class Session:
             return
         for index in range(count):
             try:
-                reply, _ = wire.recv(self.child.reply_fd, CHUNK_REPLY_MAX, deadline)
+                reply, _ = wire.recv(
+                    self.child.reply_fd, CHUNK_REPLY_MAX, deadline, REPLY_HEADER_MAX
+                )
                 report = replies.chunk_reply(reply, index)
             except (wire.WireError, replies.ReplyError) as e:
                 origin = self.request.chunks[index].origin
@@ -177,6 +182,10 @@ class Session:
                 text = f"{call.function} did not return within {call.time_limit_s:g} s"
             ms = (time.monotonic() - started) * 1000
             return Observation(status, error=text, duration_ms=ms)
+        except wire.WireTooLargeError as e:  # refused unread: the child is discarded
+            self._lost(e, "")
+            ms = (time.monotonic() - started) * 1000
+            return Observation("bad_result", error=f"{call.function} sent back {e}", duration_ms=ms)
         except (wire.WireError, replies.ReplyError) as e:
             self._lost(wire.WireError(str(e)), "")
             return None
@@ -194,7 +203,7 @@ class Session:
         """Receive the reply to a call, answering the oracle requests that come first."""
         max_bytes = self.limits.result_bytes + CHUNK_REPLY_MAX
         while True:
-            reply, frames = wire.recv(self.child.reply_fd, max_bytes, deadline)
+            reply, frames = wire.recv(self.child.reply_fd, max_bytes, deadline, REPLY_HEADER_MAX)
             if reply.get("op") != "oracle":
                 return reply, frames
             answer, answer_frames = lender.answer(reply, frames)
