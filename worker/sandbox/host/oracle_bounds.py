@@ -3,9 +3,10 @@
 A child chooses the arguments it passes to a lent reference helper, and the helper runs
 in the trusted parent: unchecked, a (M, 1) ``W`` with M labels makes the reference
 cross-entropy gradient build M x M arrays. So, before any oracle runs, each array argument
-must be no larger than what the call itself was given: at most as many elements as the
-call's largest input array and no dimension longer than the longest of its inputs' (with
-a small floor, for calls whose inputs are tiny or scalars). The work an oracle does on
+must be no larger than what the call's own inputs could make: no dimension longer than the
+longest of theirs, and no more elements than the largest input array or the product of
+their two largest dimensions (scores X @ W.T are N x K from X (N, D) and W (K, D)), with
+a small floor for calls whose inputs are tiny or scalars. The work an oracle does on
 arguments within these bounds is then bounded by the case, whatever the student passes.
 """
 
@@ -34,9 +35,10 @@ class Bounds:
     def of_inputs(cls, kwargs: Mapping[str, Any]) -> Bounds:
         """The bounds the inputs of one call set (``CallSpec.kwargs``)."""
         arrays = list(_arrays(list(kwargs.values())))
-        elements = max((a.size for a in arrays), default=0)
-        dim = max((max(a.shape, default=1) for a in arrays), default=0)
-        return cls(max(elements, MIN_ELEMENTS), max(dim, MIN_DIM))
+        largest = max((a.size for a in arrays), default=0)
+        dims = sorted({n for a in arrays for n in a.shape}, reverse=True) + [1, 1]
+        elements = max(largest, dims[0] * dims[1], MIN_ELEMENTS)
+        return cls(elements, max(dims[0], MIN_DIM))
 
     def refusal(self, arguments: list[Any]) -> str | None:
         """Why these (decoded) oracle arguments are too large, or None if they are not."""

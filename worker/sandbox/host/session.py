@@ -3,7 +3,9 @@
 The chunks run once; then each call is sent with its own wall-clock deadline. When a call
 times out or its child dies, that call gets its status, the child is killed, and a fresh
 child re-runs the chunks that ran before (so one bad function costs only its own points)
-before the remaining calls go on. The whole submission also has a wall budget.
+before the remaining calls go on. A function whose call timed out is not called again in
+this run: its remaining calls are ``timeout`` at once, "timed out earlier" (so an endless
+loop costs one limit, not one per case). The whole submission also has a wall budget.
 
 While a call with substitutes runs, the child may ask for reference helpers
 (:mod:`.oracle`); they are answered in the same wait, against the call's deadline, so
@@ -22,6 +24,7 @@ from reference.pack import Observation
 from ..child import wire
 from . import hidden, oracle, replies
 from .api import (
+    TIMED_OUT_EARLIER,
     CallSpec,
     ImportOutcome,
     SandboxInfrastructureError,
@@ -56,6 +59,7 @@ class Session:
         self.defined: tuple[str, ...] = ()
         self.output = _Output(self.limits.output_bytes)
         self.wall_deadline = 0.0
+        self.timed_out: set[str] = set()  # functions not to call again
 
     def run(self) -> SandboxReport:
         """Run the chunks, then every call; return the report."""
@@ -141,7 +145,11 @@ class Session:
     # ------------------------------------------------------------ calls
 
     def _call(self, call: CallSpec) -> Observation:
+        if call.function in self.timed_out:
+            return Observation("timeout", error=f"{call.function} {TIMED_OUT_EARLIER}")
         observation = self._observe(call)
+        if observation.status == "timeout":
+            self.timed_out.add(call.function)
         return hidden.scrub(observation, self.request.chunks) if call.hidden else observation
 
     def _observe(self, call: CallSpec) -> Observation:
