@@ -54,7 +54,7 @@ def train_sgd(X, labels, num_classes, lr=0.1, batch_size=200, num_iters=200, see
     b = np.zeros(num_classes, dtype=X.dtype)
     rng = np.random.default_rng(seed)
     losses = []
-    for t in range(num_iters):
+    for _ in range(num_iters):
         idx = rng.choice(n, size=batch_size, replace=False)
         X_batch, labels_batch = X[idx], labels[idx]
         losses.append(cross_entropy(X_batch @ W.T + b, labels_batch))
