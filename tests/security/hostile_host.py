@@ -33,7 +33,7 @@ for _action in (
 ):
     _attempt(_action)
 for _i in range(5):
-    _attempt(lambda: open(f"fill-{_i}", "wb").write(b"0" * (15 * 2**20)))
+    _attempt(lambda i=_i: open(f"fill-{i}", "wb").write(b"0" * (15 * 2**20)))
 
 
 def softmax(scores):
@@ -80,7 +80,7 @@ def train_sgd(X, labels, num_classes, lr=0.1, batch_size=200, num_iters=200, see
     b = np.zeros(num_classes, dtype=X.dtype)
     rng = np.random.default_rng(seed)
     losses = []
-    for t in range(num_iters):
+    for _ in range(num_iters):
         idx = rng.choice(n, size=batch_size, replace=False)
         X_batch, labels_batch = X[idx], labels[idx]
         losses.append(cross_entropy(X_batch @ W.T + b, labels_batch))
