@@ -73,8 +73,14 @@ def zygote_state(pid: int) -> tuple:
 
 
 def zygote_pid(attack) -> int:
-    (pid,) = attack.sandbox_processes()
+    """The host pid of the NumPy zygote (the one process below its bwrap)."""
+    bwrap = attack.sandbox.zygote("numpy", "cpu").pid
+    (pid,) = [p for p in attack.sandbox_processes() if parent_of(p) == bwrap]
     return pid
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def test_priority_scheduling_affinity_ioprio_and_limits_of_others_are_refused(attack):
