@@ -15,5 +15,7 @@ SANDBOX_IMPORT_S = 10.0  # wall-clock budget for running the file's top level, s
 SANDBOX_CALL_S = 5.0  # time limit of one call where the pack sets none, seconds
 SANDBOX_SCRATCH_MB = 64  # a zygote's scratch tmpfs, shared by its children, MiB
 SANDBOX_CGROUP_MEMORY_MB = 4096  # a worker's sandbox cgroup (cgroup v2 hosts), MiB
+SANDBOX_UID = 65534  # host uid of the sandbox when the worker runs as root ('nobody')
+WORKER_MEMORY_MB = 2048  # a grading process's own memory (soft RLIMIT_DATA), MiB; 0: none
 GPU_MEMORY_FRACTION = 0.25  # share of a GPU's memory one CUDA child may hold
 GPU_MEMORY_MB = 0  # absolute cap on one CUDA child's GPU memory, MiB; 0: none

@@ -70,6 +70,16 @@ class Settings(BaseSettings):
         ge=256,
         description="Memory cap of a worker's sandbox cgroup, MiB (cgroup v2).",
     )
+    sandbox_uid: int = Field(
+        sd.SANDBOX_UID,
+        ge=1,
+        description="Host uid (and gid) of sandboxed processes when the worker runs as root.",
+    )
+    worker_memory_mb: int = Field(
+        sd.WORKER_MEMORY_MB,
+        ge=0,
+        description="Memory of one grading process itself (not its sandbox), MiB; 0: no cap.",
+    )
 
     # --- service (issue 4) -------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address the API binds (`api`, `serve`).")

@@ -6,7 +6,9 @@ backoff and, once retries run out, stored as ``failed`` -- never charged to the 
 A student's timeout is a verdict inside a graded result, never a retry.
 
 Redelivery is safe: a final record is never written again (worker/lifecycle.py), and a
-per-submission lock keeps two workers from grading the same submission at once.
+per-submission lock keeps two workers from grading the same submission at once. Each
+student's submissions to one assignment run one at a time (worker/fairness.py): one that
+finds another running waits its turn on the queue, without holding a worker.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from common.contracts import GRADE_TASK, GradeTask, GradingResult, GradingStatus
 from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
 from common.settings import Settings
-from worker import callbacks, lifecycle
+from worker import callbacks, fairness, lifecycle, memory_cap
 from worker.connections import redis_client
 from worker.sandbox.host.api import SandboxInfrastructureError
 
@@ -41,6 +43,8 @@ def pipeline_grader(settings: Settings):
     def grade(record: SubmissionRecord, source: str) -> GradingResult:
         from worker.grading.pipeline import grade_source  # numpy, packs, sandbox: lazily
 
+        memory_cap.apply(settings.worker_memory_mb)  # this pool process's own cap
+
         return grade_source(
             record.assignment,
             record.filename,
@@ -57,8 +61,9 @@ def grade_submission(client: redis.Redis, submission_id: str, lock_ttl_s: float,
     """Grade one stored submission unless it is final already; return what happened.
 
     Returns the final status, or 'missing' / 'final' (nothing to do). Raises
-    SubmissionBusyError if another worker holds it, and RETRYABLE errors (after putting the
-    submission back to queued) for our own failures.
+    SubmissionBusyError if another worker holds it, fairness.StudentBusyError if another
+    submission of the student's runs, and RETRYABLE errors (after putting the submission
+    back to queued) for our own failures.
     """
     record = lifecycle.load(client, submission_id)
     if record is None or record.status.is_final:
@@ -66,7 +71,9 @@ def grade_submission(client: redis.Redis, submission_id: str, lock_ttl_s: float,
     token = lifecycle.acquire_lock(client, submission_id, lock_ttl_s)
     if token is None:
         raise SubmissionBusyError(submission_id)
+    turn: fairness.Turn | fairness.NoTurn = fairness.NoTurn()
     try:
+        turn = fairness.take_turn(client, record, lock_ttl_s)
         started = utcnow()
         worker = f"{socket.gethostname()}:{os.getpid()}"  # this pool process, after the fork
         moved = lifecycle.mark_running(client, submission_id, token, started, worker)
@@ -81,6 +88,7 @@ def grade_submission(client: redis.Redis, submission_id: str, lock_ttl_s: float,
             raise
         return _store(client, record, result, started, token)
     finally:
+        turn.close()
         _release(client, submission_id, token)
 
 
@@ -158,17 +166,21 @@ def register(app: Celery, settings: Settings) -> None:
         soft_time_limit=settings.task_soft_time_limit_s,
         time_limit=settings.task_time_limit_s,
     )
-    def grade(self: Task, submission_id: str) -> str:
+    def grade(self: Task, submission_id: str, waited: int = 0) -> str:
         submission_id = GradeTask(submission_id=submission_id).submission_id
         client = redis_client(settings.redis_url)
         try:
             outcome = grade_submission(client, submission_id, settings.lock_ttl_s, grader)
+        except fairness.StudentBusyError as exc:
+            # Back on the queue, behind other students' work; waits are not our failures.
+            again = {"submission_id": submission_id, "waited": waited + 1}
+            raise self.retry(exc=exc, countdown=fairness.WAIT_S, kwargs=again) from None
         except SubmissionBusyError as exc:
             # The holder finishes it, or dies and its lock expires: look again later.
-            countdown = backoff_s(settings, self.request.retries)
+            countdown = backoff_s(settings, self.request.retries - waited)
             raise self.retry(exc=exc, countdown=countdown) from None
         except RETRYABLE as exc:
-            if self.request.retries >= settings.task_max_retries:
+            if self.request.retries - waited >= settings.task_max_retries:
                 log.error("giving up on %s after retries: %r", submission_id, exc)
                 outcome = give_up(client, submission_id, exc)
             else:

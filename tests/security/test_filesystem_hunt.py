@@ -40,16 +40,18 @@ def test_the_planted_project_file_and_the_reference_are_unreadable(attack):
 def test_a_walk_of_the_whole_file_system_finds_no_canary_and_no_project(attack):
     code = """
     import os
+    import numpy as np
     def walk(x):
         names = []
         for root, dirs, files in os.walk("/"):
             dirs[:] = [d for d in dirs if not (root == "/" and d in ("proc", "usr"))]
             names.extend(os.path.join(root, n) for n in files + dirs)
-        return names
+        # as bytes in an array: a list this long is more than a reply's JSON header takes
+        return np.frombuffer("\\n".join(names).encode(), dtype=np.uint8)
     """
     report = attack.run(code, attack.call("walk", limit=30, x=attack.x()), limits=Limits(wall_s=60))
-    names = report.observations["walk"].value
-    assert report.observations["walk"].status == "ok"
+    assert report.observations["walk"].status == "ok", report.observations["walk"].error
+    names = report.observations["walk"].value.tobytes().decode().split("\n")
     assert not [n for n in names if attack.canary in n]
     assert not [n for n in names if n.startswith(("/work", "/home", "/etc"))]
     assert not [n for n in names if "reference" in n or "autograder" in n]

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 
 from reference.pack import Case, Forbidden, FunctionSpec, Observation, Pack, Tolerance, Verdict
 from worker.grading.pipeline import grade_pack
-from worker.sandbox.host.api import ImportOutcome, SandboxReport, SandboxRequest
+from worker.sandbox.host.api import ImportOutcome, Limits, SandboxReport, SandboxRequest
 
 _ids = itertools.count()
 SOURCE = "def inc(x):\n    return x + 1\n\ndef inc_twice(x):\n    return inc(inc(x))\n"
@@ -153,3 +154,31 @@ def test_a_caller_is_not_graded_again_when_its_helpers_pass():
     runner = FakeStudent(inc_twice=lambda inc, x: inc(x))
     result, _ = grade(runner)
     assert result.score == 10 and len(runner.requests) == 1
+
+
+@dataclass
+class SlowStudent(FakeStudent):
+    """A FakeStudent whose first request reports that it took ``first_ms``."""
+
+    first_ms: float = 0.0
+
+    def run(self, request: SandboxRequest) -> SandboxReport:
+        report = super().run(request)
+        if len(self.requests) == 1:
+            return SandboxReport(report.imported, report.observations, duration_ms=self.first_ms)
+        return report
+
+
+def test_the_regrade_gets_what_the_first_run_left_of_the_submissions_budget():
+    budget = make_pack(oracle).limits.submission_s or Limits().wall_s
+    runner = SlowStudent(inc=lambda x: x + 3, first_ms=budget * 1000 / 4)
+    grade(runner)
+    assert runner.requests[1].limits.wall_s == pytest.approx(budget * 3 / 4)
+
+
+def test_no_regrade_once_the_first_run_used_up_the_budget():
+    budget = make_pack(oracle).limits.submission_s or Limits().wall_s
+    runner = SlowStudent(inc=lambda x: x + 3, first_ms=budget * 1000)
+    result, tests = grade(runner)
+    assert len(runner.requests) == 1
+    assert result.score == 0 and "graded with the reference" not in tests["inc_twice: ones"].message

@@ -111,14 +111,25 @@ def test_gpu_devices_are_bound_only_for_cuda_zygotes():
     assert "/dev/nvidiactl" not in bwrap.zygote_argv("/bin/bwrap", "torch", "cpu", 5, 2**20)
 
 
-def test_a_dedicated_uid_is_used_only_for_root_with_world_readable_paths(tmp_path):
-    private = tmp_path / "private"
-    private.mkdir(mode=0o700)
-    (private / "python").write_text("")
+def test_a_root_worker_gets_an_unprivileged_sandbox_uid_and_never_uid_0():
     if os.geteuid() != 0:
-        assert dedicated_uid((sys.executable,)) is None
-    else:
-        assert dedicated_uid((str(private / "python"),)) is None
+        assert dedicated_uid(4242) is None
+        return
+    assert dedicated_uid(4242) == 4242
+    with pytest.raises(ValueError, match="must not be 0"):
+        dedicated_uid(0)
+
+
+def test_a_root_worker_drops_the_user_namespace_and_keeps_only_setuid_setgid_for_the_drop():
+    argv = bwrap.zygote_argv("/bin/bwrap", "numpy", "cpu", 5, 2**20, uid=4242)
+    assert "--unshare-all" not in argv and "--unshare-user" not in argv
+    added = {argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"}
+    assert added == {"CAP_SETUID", "CAP_SETGID"}
+    assert argv[-2:] == ["--drop-uid", "4242"]
+    made = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--dir"]
+    assert "/sbx" in made and all(argv[argv.index(d) - 2] == "0755" for d in made)
+    plain = bwrap.zygote_argv("/bin/bwrap", "numpy", "cpu", 5, 2**20)
+    assert "--unshare-all" in plain and "--cap-add" not in plain and "--drop-uid" not in plain
 
 
 def test_the_factory_names_its_modes_and_refuses_unknown_ones():
@@ -141,6 +152,13 @@ def test_bwrap_and_auto_modes_fail_loudly_where_it_cannot_run(monkeypatch):
     for mode in ("bwrap", "auto"):  # auto never falls back to no isolation
         with pytest.raises(SandboxInfrastructureError, match="no userns"):
             factory.make_runner(mode)
+
+
+def test_auto_never_falls_back_to_an_unsandboxed_child_under_a_root_worker(monkeypatch):
+    monkeypatch.setattr(BwrapRunner, "unsupported_reason", staticmethod(lambda: "no userns"))
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    with pytest.raises(SandboxInfrastructureError, match="no userns"):
+        factory.make_runner("auto")
 
 
 def test_the_child_package_is_bound_whole_with_its_bytecode_compiled_when_missing_or_stale(

@@ -87,6 +87,47 @@ def test_arguments_the_oracle_rejects_raise_value_error_with_its_message(runner)
     assert report.observations["f"].value == "the reference helper expects x of shape (N, K)"
 
 
+def test_an_oracle_out_of_memory_is_a_refused_call_not_a_grader_failure(runner):
+    def hungry(x):
+        raise MemoryError
+
+    code = """
+    def f(x):
+        try:
+            return helper(x)
+        except ValueError as e:
+            return str(e)
+    """
+    report = run(runner, code, call("f"), oracles={"helper": hungry})
+    assert (
+        report.observations["f"].value
+        == "the reference helper ran out of memory on these arguments"
+    )
+
+
+def test_oracle_arguments_larger_than_the_calls_inputs_are_refused_unseen(runner):
+    oracle = Oracle()
+    code = """
+    import numpy as np
+    def f(x):
+        answers = []
+        for shape in ((2, 2), (40, 40), (1, 500)):
+            try:
+                answers.append(helper(np.ones(shape)).shape)
+            except ValueError as e:
+                answers.append(str(e))
+        return answers
+    """
+    answers = run(runner, code, call("f"), oracles={"helper": oracle}).observations["f"].value
+    assert answers[0] == (2, 2)
+    assert (
+        answers[1]
+        == "the reference helper was passed an array of 1600 elements (at most 1024 here)"
+    )
+    assert "shape (1, 500)" in answers[2]
+    assert [np.shape(x) for x, _, _ in oracle.seen] == [(2, 2)]
+
+
 def test_an_argument_that_cannot_travel_is_refused_in_the_child(runner):
     oracle = Oracle()
     code = """

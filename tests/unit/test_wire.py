@@ -115,8 +115,30 @@ def test_an_object_array_frame_is_refused_without_unpickling():
             return (os.system, ("echo pwned",))
 
     frame = npy_bytes(np.array([Boom()], dtype=object), allow_pickle=True)
-    with pytest.raises(wire.WireError, match="not a valid .npy"):
+    with pytest.raises(wire.WireError, match="dtype object"):
         wire.frame_to_array(frame)
+
+
+@pytest.mark.parametrize("shape", [(10**12,), (2**31, 2**31), (5, 5)])
+def test_a_frame_that_declares_another_size_than_it_holds_is_refused_before_allocating(shape):
+    header = npy_bytes(np.zeros(0)).split(b"{", 1)[0]
+    described = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape!r}, }}"
+    head = described.ljust(128 - len(header) - 1) + "\n"
+    frame = header + head.encode() + b"\0" * 160  # 20 float64s: not what it says
+    assert len(header + head.encode()) % 64 == 0
+    with pytest.raises(wire.WireError, match="declares"):
+        wire.frame_to_array(frame)
+
+
+def test_a_reply_header_over_the_readers_cap_is_refused_before_it_is_parsed():
+    r, w = os.pipe()
+    try:
+        wire.send(w, {"pad": [{}] * 1000})
+        with pytest.raises(wire.WireTooLargeError, match="header"):
+            wire.recv(r, 2**20, max_header=1000)
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def test_a_structured_array_frame_is_refused():

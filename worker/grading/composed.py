@@ -7,7 +7,9 @@ wrong value, missing, raised...), F's failed cases run again in a second sandbox
 with the pack's oracle of each such helper in its place (worker.sandbox.host.api:
 ``CallSpec.substitutes``). The new verdicts replace the old: a pass is a pass; a failure
 says it was graded with the reference helpers, so the student knows the bug is F's own.
-A submission without such failures pays nothing: there is no second request.
+A submission without such failures pays nothing: there is no second request. The second
+request shares the submission's one wall-clock budget (``Limits.wall_s``) with the first:
+it gets what the first left, and none if nothing is left.
 
 Never graded again: forbidden uses (a forbidden call costs F, through a helper too), a
 missing F, and grad probes, since a reference result carries no autograd graph and a
@@ -38,23 +40,27 @@ def regrade_composed(
     verdicts: Sequence[Verdict],
     defined: Collection[str],
     runner: SandboxRunner,
+    spent_s: float = 0.0,
 ) -> list[Verdict]:
     """Return ``verdicts`` with failed cases of composed functions graded again where a
     helper they call failed (``first``: the run's request, whose chunks and limits the
-    second run keeps; ``defined``: the names the file defined when it ran)."""
+    second run keeps; ``defined``: the names the file defined when it ran; ``spent_s``: the
+    seconds the first run took of the submission's wall budget)."""
     plan = substitutions(pack, facts.reaches, planned, verdicts, defined)
     again = [
         i
         for i, (p, v) in enumerate(zip(planned, verdicts, strict=True))
         if p.case.function in plan and worth_again(p, v)
     ]
-    if not again:
+    left_s = first.limits.wall_s - spent_s
+    if not again or left_s <= 0:
         return list(verdicts)
     lent = {name for p in (planned[i] for i in again) for name in plan[p.case.function]}
     request = replace(
         first,
         calls=call_specs([planned[i] for i in again], substitutes=plan),
         oracles={name: pack.oracles[name] for name in lent},
+        limits=replace(first.limits, wall_s=left_s),
     )
     report = runner.run(request)
     where = stopped_at(report.imported, first.chunks)

@@ -150,7 +150,8 @@ def run_and_judge(
         forbidden = static.forbidden.get(p.case.function, ())
         verdicts.append(judge(pack, p, observation, forbidden, report.imported, where, unset))
     defined = report.imported.defined
-    verdicts = regrade_composed(pack, request, static, planned, verdicts, defined, runner)
+    spent_s = report.duration_ms / 1000  # the regrade has what is left of the budget
+    verdicts = regrade_composed(pack, request, static, planned, verdicts, defined, runner, spent_s)
     tests = [to_test_result(p, v) for p, v in zip(planned, verdicts, strict=True)]
     score, max_score = total(tests)
     return dict(

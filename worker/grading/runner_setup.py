@@ -28,6 +28,7 @@ DEFAULT_CONFIG = (
     sd.GPU_MEMORY_MB,
     sd.SANDBOX_SCRATCH_MB,
     sd.SANDBOX_CGROUP_MEMORY_MB,
+    sd.SANDBOX_UID,
 )
 
 
@@ -55,6 +56,7 @@ def runner_config(settings: Settings) -> tuple:
         settings.gpu_memory_mb,
         settings.sandbox_scratch_mb,
         settings.sandbox_cgroup_memory_mb,
+        settings.sandbox_uid,
     )
 
 
@@ -62,13 +64,15 @@ def make_runner(settings: Settings | None = None) -> SandboxRunner:
     """A new sandbox runner of the kind and with the caps that ``settings`` ask for (the
     default settings' when None)."""
     if settings is None:
-        mode, fraction, memory_mb, scratch_mb, cgroup_mb = DEFAULT_CONFIG
-        return factory.make_runner(mode, CudaLimits(fraction, memory_mb), scratch_mb, cgroup_mb)
+        mode, fraction, memory_mb, scratch_mb, cgroup_mb, uid = DEFAULT_CONFIG
+        cuda = CudaLimits(fraction, memory_mb)
+        return factory.make_runner(mode, cuda, scratch_mb, cgroup_mb, uid)
     return factory.make_runner(
         mode=settings.sandbox,
         cuda=CudaLimits(settings.gpu_memory_fraction, settings.gpu_memory_mb),
         scratch_mb=settings.sandbox_scratch_mb,
         cgroup_memory_mb=settings.sandbox_cgroup_memory_mb,
+        uid=settings.sandbox_uid,
     )
 
 

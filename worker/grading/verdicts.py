@@ -16,7 +16,7 @@ from reference import devices
 from reference.pack import Observation, Pack, Verdict
 from worker.grading.plan import PlannedCase
 from worker.grading.signatures import signature_verdict
-from worker.sandbox.host.api import ImportOutcome
+from worker.sandbox.host.api import TIMED_OUT_EARLIER, ImportOutcome
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,11 @@ def failure_verdict(fn: str, observation: Observation, limit_s: float) -> Verdic
     """Fail a call that timed out, ran out of memory, crashed or returned junk."""
     detail = f": {first_error_line(observation.error)}" if observation.error else ""
     status = observation.status
-    if status == "timeout":
+    if status == "timeout" and TIMED_OUT_EARLIER in observation.error:
+        message = f"{fn} {TIMED_OUT_EARLIER} for this case (an endless loop?)"
+    elif status == "timeout" and "total time budget" in observation.error:
+        message = f"{fn} was stopped: {first_error_line(observation.error)}"
+    elif status == "timeout":
         message = f"{fn} took longer than {limit_s:g}s and was stopped (an endless loop?)"
     elif status == "memory_limit":
         message = f"{fn} ran out of memory (it tried to use more than the grader allows)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reference.pack import Forbidden, FunctionSpec, Runtime
+from reference.pack import Forbidden, FunctionSpec, Runtime, SandboxLimits
 
 # (name, points, signature, time limit in seconds). lr_schedule is trivial, so a short
 # limit keeps a submission whose schedule loops forever from stalling grading.
@@ -20,6 +20,11 @@ _TABLE = (
         10.0,
     ),
 )
+
+# One wall-clock budget per submission, every case and the composed regrade together: a
+# correct file needs about a second; the sum of one timeout per function is 32 s, and a
+# function that timed out is not called again, so 30 s leaves the rest time to run.
+LIMITS = SandboxLimits(submission_s=30.0)
 
 # The graded functions each one may build on (FunctionSpec.helpers): where a student's
 # function calls one of these and it failed its own cases, the function's failed cases are

@@ -8,6 +8,10 @@ with ``reference.kernels_numpy``, and answers in the caller's float dtype: NumPy
 floats for lecture4-numpy, TensorArgs (the sandbox rebuilds them as tensors on the
 caller's device) for lecture4-torch. Arguments it cannot use raise ValueError or TypeError
 with a sentence for the student. Nothing here imports torch, so no CUDA is touched.
+
+The arguments come from student code and the oracle runs in the grader: besides the
+sandbox's own bound on their size (no larger than the call's inputs), the arrays an
+oracle builds are bounded here: N*K scores and K*D weights at most ``MAX_CELLS``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from reference.pack import Oracle, Runtime, TensorArg, TensorValue
 HELPERS = ("softmax", "cross_entropy", "cross_entropy_grad", "sgd_step")
 LABELS = "labels"
 NUMBERS = ("lr",)
+MAX_CELLS = 2**22  # N*K, K*D: 32 MiB in float64, far above any case of the pack
 
 
 def oracles(runtime: Runtime) -> dict[str, Oracle]:
@@ -108,6 +113,12 @@ def _refuse(function: str, wanted: str, plain: Mapping[str, Any]) -> None:
     raise ValueError(f"the reference {function} expects {wanted}; got {_shapes(plain)}")
 
 
+def _bounded(function: str, **sizes: int) -> None:
+    for name, cells in sizes.items():
+        if cells > MAX_CELLS:
+            raise ValueError(f"the reference {function} handles {name} up to {MAX_CELLS}")
+
+
 def _labels_in_range(function: str, labels: np.ndarray, k: int) -> None:
     if labels.size and not (0 <= labels.min() and labels.max() < k):
         raise ValueError(f"the reference {function} expects labels in [0, K), K = {k}")
@@ -116,12 +127,14 @@ def _labels_in_range(function: str, labels: np.ndarray, k: int) -> None:
 def _softmax(function: str, p: Mapping[str, Any]) -> None:
     if p["scores"].ndim != 2 or 0 in p["scores"].shape:
         _refuse(function, "scores of shape (N, K), N and K at least 1", p)
+    _bounded(function, **{"N*K": p["scores"].size})
 
 
 def _cross_entropy(function: str, p: Mapping[str, Any]) -> None:
     scores, labels = p["scores"], p[LABELS]
     if scores.ndim != 2 or 0 in scores.shape or labels.shape != scores.shape[:1]:
         _refuse(function, "scores (N, K) and labels (N,), N and K at least 1", p)
+    _bounded(function, **{"N*K": scores.size})
     _labels_in_range(function, labels, scores.shape[1])
 
 
@@ -131,6 +144,7 @@ def _cross_entropy_grad(function: str, p: Mapping[str, Any]) -> None:
         _refuse(function, "W (K, D), b (K,), X (N, D) and labels (N,)", p)
     if b.shape != W.shape[:1] or X.shape[1] != W.shape[1] or labels.shape != X.shape[:1]:
         _refuse(function, "W (K, D), b (K,), X (N, D) and labels (N,) with the same K, D, N", p)
+    _bounded(function, **{"N*K": X.shape[0] * W.shape[0], "K*D": W.size, "N*D": X.size})
     _labels_in_range(function, labels, W.shape[0])
 
 
@@ -143,6 +157,7 @@ def _sgd_step(function: str, p: Mapping[str, Any]) -> None:
         or p["db"].shape != b.shape
     ):
         _refuse(function, "W (K, D), b (K,), dW of W's shape and db of b's shape", p)
+    _bounded(function, **{"K*D": p["W"].size})
 
 
 SHAPES: dict[str, Callable[[str, Mapping[str, Any]], None]] = {

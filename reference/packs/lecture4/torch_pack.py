@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reference.pack import Pack
 from reference.packs.lecture4.bind import TOLERANCES, make_cases
-from reference.packs.lecture4.functions import TORCH_FORBIDDEN, function_specs
+from reference.packs.lecture4.functions import LIMITS, TORCH_FORBIDDEN, function_specs
 from reference.packs.lecture4.oracles import oracles
 from reference.packs.lecture4.readme import README
 
@@ -19,5 +19,6 @@ PACK = Pack(
     forbidden=TORCH_FORBIDDEN,
     starter_preamble="import torch\n",
     readme=README,
+    limits=LIMITS,
     oracles=oracles("torch"),
 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import select
 import struct
@@ -41,6 +42,11 @@ class WireTimeoutError(WireError):
 
 class WireClosedError(WireError):
     """The other side closed the pipe (usually: the process died)."""
+
+
+class WireTooLargeError(WireError):
+    """A message (or its JSON header) is larger than the reader accepts; nothing of it was
+    parsed, and the rest of it is still unread on the pipe."""
 
 
 class UnsupportedDtypeError(ValueError):
@@ -72,18 +78,27 @@ def send(fd: int, header: dict, frames: list[bytes] = (), deadline: float | None
         data = data[n:]
 
 
-def recv(fd: int, max_bytes: int, deadline: float | None = None) -> tuple[dict, list[bytes]]:
-    """Read one message from ``fd``: (header dict, frames); refuse more than ``max_bytes``."""
+def recv(
+    fd: int, max_bytes: int, deadline: float | None = None, max_header: int | None = None
+) -> tuple[dict, list[bytes]]:
+    """Read one message from ``fd``: (header dict, frames); refuse more than ``max_bytes``
+    in all, or a JSON header over ``max_header`` bytes (before reading either)."""
     magic, head_len, n_frames = _PREFIX.unpack(_read_exact(fd, _PREFIX.size, deadline))
     if magic != MAGIC:
         raise WireError("bad message prefix")
     if n_frames > MAX_FRAMES:
         raise WireError(f"too many frames ({n_frames} > {MAX_FRAMES})")
+    if max_header is not None and head_len > max_header:
+        raise WireTooLargeError(
+            f"a header of {head_len} bytes, which exceeds the limit of {max_header} bytes"
+        )
     raw = _read_exact(fd, _FRAME_LEN.size * n_frames, deadline) if n_frames else b""
     lengths = [_FRAME_LEN.unpack_from(raw, i * _FRAME_LEN.size)[0] for i in range(n_frames)]
     total = head_len + sum(lengths)
     if total > max_bytes:
-        raise WireError(f"message of {total} bytes exceeds the limit of {max_bytes} bytes")
+        raise WireTooLargeError(
+            f"a message of {total} bytes, which exceeds the limit of {max_bytes} bytes"
+        )
     header = parse_header(_read_exact(fd, head_len, deadline))
     frames = [_read_exact(fd, n, deadline) for n in lengths]
     return header, frames
@@ -93,8 +108,8 @@ def parse_header(raw: bytes) -> dict:
     """Parse a JSON header; it must be an object (NaN and Infinity are refused)."""
     try:
         header = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise WireError(f"header is not valid JSON: {e}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError, MemoryError) as e:
+        raise WireError(f"header is not valid JSON: {type(e).__name__}") from None
     if type(header) is not dict:
         raise WireError("header is not a JSON object")
     return header
@@ -142,7 +157,12 @@ def array_to_frame(array: np.ndarray) -> bytes:
 
 
 def frame_to_array(frame: bytes) -> np.ndarray:
-    """Parse ``.npy`` bytes into an exact np.ndarray of a numeric or bool dtype."""
+    """Parse ``.npy`` bytes into an exact np.ndarray of a numeric or bool dtype.
+
+    The header's declared dtype and shape are checked against the bytes that follow before
+    anything is allocated: a frame cannot declare more than it holds.
+    """
+    declared_frame(frame)
     try:
         array = np.load(io.BytesIO(frame), allow_pickle=False)
     except Exception as e:  # noqa: BLE001 - any parse failure is the sender's fault
@@ -154,3 +174,30 @@ def frame_to_array(frame: bytes) -> np.ndarray:
     if array.dtype.fields is not None or array.dtype.subdtype is not None:
         raise WireError("frame holds a structured array")
     return array
+
+
+NPY_HEADER_MAX = 4096
+
+
+def declared_frame(frame: bytes) -> tuple[tuple[int, ...], np.dtype]:
+    """The (shape, dtype) a ``.npy`` frame declares; WireError unless its data is exactly
+    that many bytes of a numeric or bool dtype."""
+    fp = io.BytesIO(frame)
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(fp)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"version {version}")
+        read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+        shape, _, dtype = read(fp, max_header_size=NPY_HEADER_MAX)
+    except Exception as e:  # noqa: BLE001 - any parse failure is the sender's fault
+        raise WireError(f"frame is not a valid .npy array: {type(e).__name__}") from None
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise WireError(f"frame holds an array of dtype {dtype}; numeric or bool only")
+    if any(type(n) is not int or n < 0 for n in shape):
+        raise WireError("frame declares a malformed shape")
+    declared = math.prod(shape) * dtype.itemsize
+    if declared != len(frame) - fp.tell():
+        held = len(frame) - fp.tell()
+        raise WireError(f"frame declares {shape} {dtype} ({declared} bytes) but holds {held}")
+    return shape, dtype

@@ -11,6 +11,10 @@ NumPy (and torch) and the harness, says ``ready`` on its control socket, then an
 and reports ``{"op": "exited", "pid", "signal", "code"}`` whenever a child ends. It never
 runs student code itself and exits when its control socket closes. It must not start a
 thread or initialise CUDA before forking (both break the child).
+
+Before each fork it checks that it is as it started (:mod:`.state`) and that no ended
+child's scratch is left (:mod:`.scratch`); if not, it answers ``{"op": "stale", "reason"}``
+instead of forking and exits, and the parent starts a fresh zygote.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import sys
 import tempfile
 import warnings
 
+from . import scratch, state
+
 CONTROL_MAX = 64 * 1024
 
 
@@ -38,7 +44,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scratch", default=None, help="directory for per-child scratch dirs")
     parser.add_argument("--hardened", action="store_true", help="confine every child fully")
     parser.add_argument("--seccomp-library", default="", help="libseccomp's file name")
+    parser.add_argument("--drop-uid", type=int, default=None, help="become this uid first")
     args = parser.parse_args(argv)
+    state.lift_memory_cap()
+    if args.drop_uid is not None:  # started as root by bubblewrap: nothing runs as root
+        state.drop_to(args.drop_uid)
     versions = preload(args.runtime)
     if args.hardened:
         from . import confine, syscalls
@@ -47,7 +57,13 @@ def main(argv: list[str] | None = None) -> None:
         confine.set_dumpable(False)  # nobody in the sandbox may read or write our memory
     control = socket.socket(fileno=args.control_fd)
     _send(control, {"op": "ready", "pid": os.getpid(), "versions": versions})
-    Zygote(control, args.scratch or tempfile.gettempdir(), args.hardened).serve()
+    # without a scratch root of its own (a tmpfs), one private dir: others' are not ours
+    root = args.scratch or tempfile.mkdtemp(prefix="sandbox-zygote-")
+    try:
+        Zygote(control, root, args.hardened).serve()
+    finally:
+        if args.scratch is None:
+            scratch.remove(root)
 
 
 def preload(runtime: str) -> dict[str, str]:
@@ -103,6 +119,7 @@ class Zygote:
         self.scratch_root = scratch_root
         self.hardened = hardened
         self.children: dict[int, tuple[int, str]] = {}  # pidfd -> (pid, scratch dir)
+        self.initial = state.snapshot(scratch_root)
 
     def serve(self) -> None:
         """Answer control messages and report child exits until the parent goes away."""
@@ -122,6 +139,12 @@ class Zygote:
             return False
         request = json.loads(msg)
         if request["op"] == "spawn":
+            stale = self._stale()
+            if stale:  # refuse to fork; the parent starts a fresh zygote
+                _send(self.control, {"op": "stale", "reason": stale})
+                for fd in fds:
+                    os.close(fd)
+                return False
             self._spawn(request, fds)
         elif request["op"] == "kill":
             _kill_group(int(request["pid"]))
@@ -129,33 +152,41 @@ class Zygote:
             os.close(fd)
         return True
 
+    def _stale(self) -> str | None:
+        """Why this zygote must not fork again (a child changed it), or None."""
+        changed = state.changed(self.initial, state.snapshot(self.scratch_root))
+        if changed:
+            return "the zygote's " + ", ".join(changed) + " changed"
+        live = {path for _, path in self.children.values()}
+        return scratch.dirty(self.scratch_root, live, own_tmpfs=self.hardened)
+
     def _spawn(self, request: dict, fds: list[int]) -> None:
-        scratch = tempfile.mkdtemp(prefix="child-", dir=self.scratch_root)
+        scratch_dir = scratch.make(self.scratch_root)
         if self.hardened:  # whatever the request says, a hardened zygote's children are
             request.setdefault("confine", {})["hardened"] = True
         pid = os.fork()
         if pid == 0:
-            _child(self.control, fds, scratch, request)
+            _child(self.control, fds, scratch_dir, request)
         pidfd = os.pidfd_open(pid)
-        self.children[pidfd] = (pid, scratch)
+        self.children[pidfd] = (pid, scratch_dir)
         _send(self.control, {"op": "spawned", "pid": pid})
 
     def _reap(self, pidfd: int) -> None:
-        pid, scratch = self.children.pop(pidfd)
+        pid, scratch_dir = self.children.pop(pidfd)
         os.close(pidfd)
         _kill_group(pid)  # stragglers in its group; the zombie leader keeps the pgid ours
         _, status = os.waitpid(pid, 0)
-        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.remove(scratch_dir)  # what it leaves, the next spawn's check refuses
         code = os.waitstatus_to_exitcode(status)
         exit_signal = -code if code < 0 else None
         _send(self.control, {"op": "exited", "pid": pid, "signal": exit_signal, "code": code})
 
     def _shutdown(self) -> None:
-        for pidfd, (pid, scratch) in self.children.items():
+        for pidfd, (pid, scratch_dir) in self.children.items():
             _kill_group(pid)
             os.waitpid(pid, 0)
             os.close(pidfd)
-            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.remove(scratch_dir)
 
 
 def _child(control: socket.socket, fds: list[int], scratch: str, request: dict) -> None:

@@ -31,6 +31,9 @@ from typing import Any, Literal, Protocol
 from common import sandbox_defaults as sd
 from reference.pack import Device, Forbidden, Observation, Oracle, Probe, Runtime
 
+# The error of a call not made because its function timed out earlier in the same run.
+TIMED_OUT_EARLIER = "timed out earlier in this submission, so it was not called again"
+
 
 class SandboxInfrastructureError(RuntimeError):
     """The sandbox itself failed (our fault, never the student's): retry elsewhere."""

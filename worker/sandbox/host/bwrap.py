@@ -86,13 +86,23 @@ def seccomp_library() -> str | None:
 
 
 def zygote_argv(
-    bwrap: str, runtime: str, device: str, control_fd: int, scratch_bytes: int
+    bwrap: str,
+    runtime: str,
+    device: str,
+    control_fd: int,
+    scratch_bytes: int,
+    uid: int | None = None,
 ) -> list[str]:
-    """The full argv: bwrap with its mounts, then the interpreter running the zygote."""
+    """The full argv: bwrap with its mounts, then the interpreter running the zygote.
+
+    ``uid``: the unprivileged host uid (and gid) the zygote drops to before it imports
+    anything, for a worker that runs as root (see :func:`namespaces`); None: bwrap runs as
+    the worker's own, unprivileged, uid and maps it in a user namespace.
+    """
     python = os.path.realpath(sys.executable)
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+    args = [bwrap, *namespaces(uid), "--die-with-parent", "--new-session", "--clearenv"]
     args += ["--as-pid-1"]  # no bwrap init whose /proc/1/cmdline names host paths
-    args += ["--hostname", "sandbox", "--cap-drop", "ALL"]
+    args += ["--hostname", "sandbox"]
     for key, value in (ZYGOTE_ENV | nvidia.zygote_env(device, nvidia.DRIVER_DIR)).items():
         args += ["--setenv", key, value]
     args += _system_libraries() + _interpreter(python)
@@ -102,10 +112,61 @@ def zygote_argv(
     args += ["--ro-bind", str(CHILD), f"{LIB}/sandbox"]
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += gpu_devices(device)
+    # /tmp belongs to root under a dropped uid: sticky and world-writable, so the zygote
+    # makes its children's dirs there, and no child can chmod it (it is not the owner)
+    args += ["--perms", "1777"] if uid is not None else []
     args += ["--size", str(scratch_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
     zygote = ["--runtime", runtime, "--control-fd", str(control_fd), "--scratch", "/tmp"]
     zygote += ["--hardened", "--seccomp-library", seccomp_library() or ""]
+    zygote += ["--drop-uid", str(uid)] if uid is not None else []
+    if uid is not None:
+        args = args[:1] + open_parents(args) + args[1:]
     return args + [python, "-I", "-B", "-c", BOOT, LIB, SITE] + zygote
+
+
+MOUNTS = {"--ro-bind", "--bind", "--dev-bind", "--symlink", "--tmpfs", "--proc", "--dev"}
+
+
+def open_parents(args: list[str]) -> list[str]:
+    """``--dir`` options that make every parent of a mount point world-searchable (0755).
+
+    Bubblewrap run as root makes the directories it needs above a mount point 0700,
+    which the uid the zygote drops to could not pass through (/sbx, /usr, /root above a
+    bound interpreter).
+    """
+    targets = [
+        args[i + 2 if arg in ("--ro-bind", "--bind", "--dev-bind", "--symlink") else i + 1]
+        for i, arg in enumerate(args)
+        if arg in MOUNTS
+    ]
+    parents = set()
+    for target in targets:
+        for parent in Path(target).parents:
+            inside = any(str(parent) == t or _under(str(parent), [t]) for t in targets)
+            if str(parent) != "/" and not inside:
+                parents.add(str(parent))
+    out = []
+    for parent in sorted(parents, key=lambda p: (p.count("/"), p)):
+        out += ["--perms", "0755", "--dir", parent]
+    return out
+
+
+def namespaces(uid: int | None) -> list[str]:
+    """The namespaces and capabilities of the sandbox.
+
+    As an unprivileged worker: every namespace, the user namespace included (the worker's
+    uid maps to root inside, without capabilities). As root (``uid`` given): every
+    namespace but the user one, so the sandbox is not root's own user namespace, and only
+    CAP_SETUID and CAP_SETGID kept, which the zygote uses once to become ``uid`` before it
+    imports anything; from then on it and its children are that uid on the host, with no
+    capabilities anywhere. Bubblewrap itself mounts as root, so the bound paths need not be
+    readable by ``uid`` on their way (a clone under /root works).
+    """
+    if uid is None:
+        return ["--unshare-all", "--cap-drop", "ALL"]
+    unshare = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+    keep = ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    return [*unshare, "--unshare-cgroup-try", "--cap-drop", "ALL", *keep]
 
 
 def compile_child() -> None:

@@ -15,12 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import subprocess
-import sys
-from pathlib import Path
-
-import numpy as np
 
 from common import sandbox_defaults as sd
 from worker.sandbox.host.gpu import LeakCheck
@@ -33,7 +28,7 @@ from .zygote_client import ZygoteClient
 from .zygote_runner import ZygoteRunner
 
 log = logging.getLogger(__name__)
-SANDBOX_UID = 65534  # 'nobody': used when the worker runs as root and paths allow it
+SANDBOX_UID = sd.SANDBOX_UID  # the host uid of the sandbox when the worker runs as root
 _support: dict[str, str | None] = {}
 
 
@@ -48,13 +43,14 @@ class BwrapRunner(ZygoteRunner):
         cgroup_pids: int = 512,
         cuda: CudaLimits | None = None,
         gpu_check: LeakCheck | None = None,
+        uid: int = SANDBOX_UID,
     ) -> None:
         super().__init__(cuda, gpu_check)
         self._bwrap = bwrap_path or bwrap.find_bwrap()
         self._scratch_bytes = scratch_mb * 2**20
-        self.uid = dedicated_uid()
+        self.uid = dedicated_uid(uid)
         name = f"autograder-sandbox-{os.getpid()}"
-        self.cgroup = cgroup.create(name, cgroup_memory_mb * 2**20, cgroup_pids, owner=self.uid)
+        self.cgroup = cgroup.create(name, cgroup_memory_mb * 2**20, cgroup_pids)
         if self.cgroup.path is None:
             log.info("sandbox cgroup backstop skipped: %s", self.cgroup.reason)
 
@@ -67,11 +63,12 @@ class BwrapRunner(ZygoteRunner):
 
     def make_zygote(self, runtime: str, device: str) -> ZygoteClient:
         def command(control_fd: int) -> list[str]:
-            argv = bwrap.zygote_argv(self._bwrap, runtime, device, control_fd, self._scratch_bytes)
+            argv = bwrap.zygote_argv(
+                self._bwrap, runtime, device, control_fd, self._scratch_bytes, self.uid
+            )
             return self.cgroup.launcher() + argv
 
-        user = {} if self.uid is None else {"user": self.uid, "group": self.uid}
-        return ZygoteClient(command, {}, popen=user)
+        return ZygoteClient(command, {})
 
     def confinement(self, request: SandboxRequest) -> dict:
         config: dict = {"hardened": True}
@@ -96,36 +93,21 @@ class BwrapRunner(ZygoteRunner):
         self.cgroup.remove()
 
 
-def dedicated_uid(paths: tuple[str, ...] | None = None) -> int | None:
-    """SANDBOX_UID if we run as root and that uid can read every path we bind, else None.
+def dedicated_uid(uid: int = SANDBOX_UID) -> int | None:
+    """The host uid sandboxed processes run as: ``uid`` if the worker runs as root, else
+    None (they keep the worker's own, unprivileged, uid).
 
-    Then bubblewrap itself runs as that uid, so sandboxed processes are 'nobody' outside
-    their namespace too and RLIMIT_NPROC counts them alone. Otherwise they keep the
-    worker's uid (root maps to root: no capabilities outside the namespace, but real uid 0).
+    A worker that runs as root never lets a child be root: bubblewrap starts as root (it
+    mounts what the sandbox binds whoever may read it, a clone under /root too), and the
+    zygote becomes ``uid`` before it imports anything (bwrap.namespaces). RLIMIT_NPROC
+    then counts the sandbox's processes alone, and the host's device nodes and files stay
+    out of its reach (not their owner). Refuses uid 0.
     """
     if os.geteuid() != 0:
         return None
-    if paths is None:
-        paths = (os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix))
-        paths += (str(bwrap.CHILD), bwrap.find_bwrap() or "/", os.path.dirname(np.__file__))
-    return SANDBOX_UID if all(_world_readable(p) for p in paths) else None
-
-
-def _world_readable(path: str) -> bool:
-    """Every ancestor directory is world-searchable and ``path`` is world-readable."""
-    current = Path(path)
-    for part in [current, *current.parents]:
-        try:
-            mode = part.stat().st_mode
-        except OSError:
-            return False
-        if part == current:
-            needed = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
-        else:
-            needed = stat.S_IXOTH
-        if mode & needed != needed:
-            return False
-    return True
+    if uid <= 0:
+        raise ValueError("the sandbox uid of a root worker must not be 0")
+    return uid
 
 
 def _probe() -> str | None:
@@ -140,7 +122,8 @@ def _probe() -> str | None:
         import pyseccomp  # noqa: F401
     except (ImportError, RuntimeError) as e:
         return f"pyseccomp cannot load: {e}"
-    argv = [path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "/bin/true"]
+    argv = [path, *bwrap.namespaces(dedicated_uid()), "--die-with-parent"]
+    argv += ["--ro-bind", "/", "/", "/bin/true"]
     try:
         result = subprocess.run(argv, env={}, capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as e:

@@ -17,6 +17,7 @@ def make_runner(
     cuda: CudaLimits | None = None,
     scratch_mb: int | None = None,
     cgroup_memory_mb: int | None = None,
+    uid: int | None = None,
 ) -> SandboxRunner:
     """Return a runner: 'bwrap' (hardened), 'process' (child process only) or 'auto'.
 
@@ -26,7 +27,7 @@ def make_runner(
     the hardened sandbox. 'process' logs a loud warning each time. ``cuda``: the GPU memory
     caps of CUDA children (CudaLimits' defaults when None); ``scratch_mb`` and
     ``cgroup_memory_mb``: the hardened runner's scratch tmpfs and cgroup memory (its
-    defaults when None).
+    defaults when None); ``uid``: the host uid of its sandbox under a root worker.
     """
     if mode == "process":
         isolation.warn_if_unisolated(mode)
@@ -40,7 +41,7 @@ def make_runner(
             ) from e
         problem = BwrapRunner.unsupported_reason()
         if problem is None:
-            sizes = {"scratch_mb": scratch_mb, "cgroup_memory_mb": cgroup_memory_mb}
+            sizes = {"scratch_mb": scratch_mb, "cgroup_memory_mb": cgroup_memory_mb, "uid": uid}
             return BwrapRunner(cuda=cuda, **{k: v for k, v in sizes.items() if v is not None})
         raise SandboxInfrastructureError(
             f"the hardened sandbox cannot run here: {problem}; {isolation.FIX}"

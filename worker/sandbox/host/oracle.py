@@ -5,7 +5,9 @@ everything in a request is untrusted: the name must be one the call lent, the ar
 are rebuilt by :func:`.values.decode_value` (exact types, ``.npy`` frames read without
 pickle) and the answers per call are capped. The trusted oracle runs here; what goes back
 is data: ``oracle_result`` (a value tree, like call inputs) or ``oracle_error`` (a sentence
-the proxy raises as ValueError in the student's code).
+the proxy raises as ValueError in the student's code). Arguments larger than the call's own
+inputs are refused before the oracle runs (:mod:`.oracle_bounds`), and an oracle that runs
+out of memory (the worker's own cap, worker.memory_cap) is a refusal too: one failed case.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from reference.pack import Oracle, TensorValue
 
 from ..child import values
 from .api import CallSpec
+from .oracle_bounds import Bounds
 from .replies import ReplyError, encode_input
 
 MAX_ARGUMENTS = 32
@@ -31,6 +34,7 @@ class Lender:
     def __init__(self, call: CallSpec, oracles: Mapping[str, Oracle], limit: int) -> None:
         self.call, self.oracles, self.limit = call, oracles, limit
         self.answered = 0
+        self.bounds = Bounds.of_inputs(call.kwargs)
 
     def answer(self, request: dict, frames: list[bytes]) -> tuple[dict, list[bytes]]:
         """Return the reply (header, frames) to one ``oracle`` request.
@@ -47,10 +51,15 @@ class Lender:
         self.answered += 1
         if self.answered > self.limit:
             return refusal(f"the reference {name} was called more than {self.limit} times")
+        too_large = self.bounds.refusal([*args, *kwargs.values()])
+        if too_large:
+            return refusal(f"the reference {name} was passed {too_large}")
         try:
             value = self.oracles[name](*args, **kwargs)
         except REFUSED as e:
             return refusal(str(e) or f"the reference {name} cannot use these arguments")
+        except MemoryError:
+            return refusal(f"the reference {name} ran out of memory on these arguments")
         except Exception as e:  # noqa: BLE001 - the student's arguments broke it (lr=10**400)
             return refusal(f"the reference {name} cannot use these arguments ({type(e).__name__})")
         out: list[bytes] = []

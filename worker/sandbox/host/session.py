@@ -3,7 +3,9 @@
 The chunks run once; then each call is sent with its own wall-clock deadline. When a call
 times out or its child dies, that call gets its status, the child is killed, and a fresh
 child re-runs the chunks that ran before (so one bad function costs only its own points)
-before the remaining calls go on. The whole submission also has a wall budget.
+before the remaining calls go on. A function whose call timed out is not called again in
+this run: its remaining calls are ``timeout`` at once, "timed out earlier" (so an endless
+loop costs one limit, not one per case). The whole submission also has a wall budget.
 
 While a call with substitutes runs, the child may ask for reference helpers
 (:mod:`.oracle`); they are answered in the same wait, against the call's deadline, so
@@ -22,6 +24,7 @@ from reference.pack import Observation
 from ..child import wire
 from . import hidden, oracle, replies
 from .api import (
+    TIMED_OUT_EARLIER,
     CallSpec,
     ChunkError,
     ImportOutcome,
@@ -32,6 +35,9 @@ from .api import (
 from .zygote_client import Child, ZygoteClient
 
 CHUNK_REPLY_MAX = 4 * 2**20
+# A reply's JSON header: its output, error texts and value tree (arrays travel as frames).
+# Parsing JSON costs tens of times its size in memory, so it is capped small.
+REPLY_HEADER_MAX = 2**20
 EXIT_WAIT_S = 10.0
 READY_S = 60.0  # fork + confinement; generous for a loaded machine
 
@@ -54,6 +60,7 @@ class Session:
         self.defined: tuple[str, ...] = ()
         self.output = _Output(self.limits.output_bytes)
         self.wall_deadline = 0.0
+        self.timed_out: set[str] = set()  # functions not to call again
 
     def run(self) -> SandboxReport:
         """Run the chunks, then every call; return the report."""
@@ -113,7 +120,9 @@ class Session:
             return
         for index in range(count):
             try:
-                reply, _ = wire.recv(self.child.reply_fd, CHUNK_REPLY_MAX, deadline)
+                reply, _ = wire.recv(
+                    self.child.reply_fd, CHUNK_REPLY_MAX, deadline, REPLY_HEADER_MAX
+                )
                 report = replies.chunk_reply(reply, index)
             except (wire.WireError, replies.ReplyError) as e:
                 origin = self.request.chunks[index].origin
@@ -135,7 +144,11 @@ class Session:
     # ------------------------------------------------------------ calls
 
     def _call(self, call: CallSpec) -> Observation:
+        if call.function in self.timed_out:
+            return Observation("timeout", error=f"{call.function} {TIMED_OUT_EARLIER}")
         observation = self._observe(call)
+        if observation.status == "timeout":
+            self.timed_out.add(call.function)
         return hidden.scrub(observation) if call.hidden else observation
 
     def _observe(self, call: CallSpec) -> Observation:
@@ -178,6 +191,10 @@ class Session:
                 text = f"{call.function} did not return within {call.time_limit_s:g} s"
             ms = (time.monotonic() - started) * 1000
             return Observation(status, error=text, duration_ms=ms)
+        except wire.WireTooLargeError as e:  # refused unread: the child is discarded
+            self._lost(e, "")
+            ms = (time.monotonic() - started) * 1000
+            return Observation("bad_result", error=f"{call.function} sent back {e}", duration_ms=ms)
         except (wire.WireError, replies.ReplyError) as e:
             self._lost(wire.WireError(str(e)), "")
             return None
@@ -195,7 +212,7 @@ class Session:
         """Receive the reply to a call, answering the oracle requests that come first."""
         max_bytes = self.limits.result_bytes + CHUNK_REPLY_MAX
         while True:
-            reply, frames = wire.recv(self.child.reply_fd, max_bytes, deadline)
+            reply, frames = wire.recv(self.child.reply_fd, max_bytes, deadline, REPLY_HEADER_MAX)
             if reply.get("op") != "oracle":
                 return reply, frames
             answer, answer_frames = lender.answer(reply, frames)

@@ -7,6 +7,7 @@ plain ``python -I``, or the same inside bubblewrap); see :class:`ZygoteCommand`.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import select
 import signal
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from .api import SandboxInfrastructureError
 
 CONTROL_MAX = 64 * 1024
+log = logging.getLogger(__name__)
 ZygoteCommand = Callable[[int], list[str]]  # control fd -> argv
 
 
@@ -66,6 +68,7 @@ class ZygoteClient:
         self._last_output = ""  # what the zygote wrote before it was last stopped
         self._ready = False  # it said ready since it was last launched
         self.versions: dict[str, str] = {}
+        self.restarts = 0  # times it refused to fork (a child changed it) and was replaced
 
     @property
     def pid(self) -> int | None:
@@ -85,7 +88,7 @@ class ZygoteClient:
         if not self.alive:
             self.launch()
         if not self._ready:
-            ready = self._expect("ready", time.monotonic() + self._start_s)
+            ready = self._expect(("ready",), time.monotonic() + self._start_s)
             self.versions = dict(ready.get("versions", {}))
             self._ready = True
 
@@ -116,7 +119,21 @@ class ZygoteClient:
         self._sock = ours
 
     def spawn(self, request: dict) -> Child:
-        """Fork a child serving the harness; ``request`` carries its confinement config."""
+        """Fork a child serving the harness; ``request`` carries its confinement config.
+
+        A zygote that finds itself changed since it started (a child reached it) refuses
+        to fork and exits: it is replaced by a fresh one, once.
+        """
+        for _ in range(2):
+            child = self._spawn_once(request)
+            if child is not None:
+                return child
+            self.stop()
+            self.restarts += 1
+        raise SandboxInfrastructureError("a fresh sandbox zygote refused to fork as well")
+
+    def _spawn_once(self, request: dict) -> Child | None:
+        """Fork a child; None if the zygote answered ``stale`` (it is then exiting)."""
         if not (self.alive and self._ready):
             self.start()
         req_r, req_w = os.pipe2(os.O_CLOEXEC)
@@ -133,7 +150,12 @@ class ZygoteClient:
             if self._sock is not None:
                 os.close(req_r)
                 os.close(rep_w)
-        spawned = self._expect("spawned", time.monotonic() + 30)
+        spawned = self._expect(("spawned", "stale"), time.monotonic() + 30, (req_w, rep_r))
+        if spawned["op"] == "stale":
+            log.warning("sandbox zygote replaced: %s", str(spawned.get("reason"))[:300])
+            os.close(req_w)
+            os.close(rep_r)
+            return None
         os.set_blocking(req_w, False)
         os.set_blocking(rep_r, False)
         return Child(int(spawned["pid"]), req_w, rep_r)
@@ -179,14 +201,19 @@ class ZygoteClient:
             self._last_output = self._read_output()
             self._stderr.close()
 
-    def _expect(self, op: str, deadline: float) -> dict:
+    def _expect(self, ops: tuple[str, ...], deadline: float, close: tuple[int, ...] = ()) -> dict:
+        """The next control message whose op is one of ``ops`` (``close``: our fds to close
+        if none comes)."""
         while True:
             message = self._read_one(deadline)
             if message is None:
                 detail = self._stderr_tail()
                 self.stop()
-                raise SandboxInfrastructureError(f"sandbox zygote did not answer {op}: {detail}")
-            if message.get("op") == op:
+                for fd in close:
+                    os.close(fd)
+                text = f"sandbox zygote did not answer {ops[0]}: {detail}"
+                raise SandboxInfrastructureError(text)
+            if message.get("op") in ops:
                 return message
 
     def _read_one(self, deadline: float) -> dict | None:
