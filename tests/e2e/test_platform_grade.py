@@ -56,7 +56,7 @@ def test_question_names_the_image_the_entrypoint_and_the_upload(question):
     info = json.loads((question / "info.json").read_text())
     options = info["externalGradingOptions"]
     assert info["gradingMethod"] == "External" and options["enabled"] is True
-    assert options["image"] == "x/y:1" and options["timeout"] == 180
+    assert options["image"] == "x/y:1" and options["timeout"] == 90  # lecture4: 30 s + 60 s
     assert options["entrypoint"].endswith("autograder platform-grade prairielearn")
     html = (question / "question.html").read_text()
     assert '<pl-file-upload file-names="lecture4-numpy.py">' in html

@@ -7,6 +7,8 @@ it where bubblewrap cannot run, and as the unsandboxed baseline in benchmarks.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -66,3 +68,33 @@ class ProcessRunner(ZygoteRunner):
         # RLIMIT_NPROC is counted per uid: with a uid of their own it bounds the children
         # alone (a fork bomb), not the parent.
         return {} if self.uid is None else {"rlimits": {"processes": 256}}
+
+
+def readable_by_anyone() -> bool:
+    """Whether any uid can run this runner's zygote: the interpreter, its standard library,
+    NumPy and the child package are world-readable down every ancestor directory.
+
+    A ProcessRunner given another ``uid`` needs that (a checkout or interpreter under a
+    closed /root is not); the hardened runner does not, since bubblewrap mounts as root.
+    """
+    import numpy
+
+    paths = (os.path.realpath(sys.executable), os.path.realpath(sys.base_prefix))
+    paths += (CHILD, os.path.dirname(numpy.__file__))
+    return all(_world_readable(Path(p)) for p in paths)
+
+
+def _world_readable(path: Path) -> bool:
+    """Every ancestor directory is world-searchable and ``path`` is world-readable."""
+    for part in [path, *path.parents]:
+        try:
+            mode = part.stat().st_mode
+        except OSError:
+            return False
+        if part == path:
+            needed = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+        else:
+            needed = stat.S_IXOTH
+        if mode & needed != needed:
+            return False
+    return True
