@@ -379,10 +379,9 @@ def test_each_known_bug_fails_with_its_diagnosis(pack_id: str, bug: str) -> None
 def test_spec_example_messages_are_produced() -> None:
     cases = {c.name: c for c in get_pack("lecture4-numpy").cases("cpu")}
     _, naive_ce, _ = BUGS["cross_entropy without max-subtraction"]
-    assert run(cases["cross_entropy: scores of magnitude 1000"], naive_ce, "numpy").message == (
-        "cross_entropy returned inf for scores of magnitude 1000: "
-        "subtract the row maximum before exp (the log-sum-exp trick)"
-    )
+    message = run(cases["cross_entropy: scores of magnitude 1000"], naive_ce, "numpy").message
+    assert message.startswith("cross_entropy returned inf for scores of magnitude 1000: ")
+    assert "subtract the row maximum before exp (the log-sum-exp trick)" in message
     _, product, _ = BUGS["quality as a product"]
     assert run(cases["quality: 50,000 samples"], product, "numpy").message == (
         "quality returned 0.0 for 50,000 samples: the product underflows; average the logs instead"
@@ -390,6 +389,52 @@ def test_spec_example_messages_are_produced() -> None:
     _, transposed, _ = BUGS["gradient transposed"]
     message = run(cases["cross_entropy_grad: larger problem"], transposed, "numpy").message
     assert message.startswith("cross_entropy_grad: dW has shape (D, K), expected (K, D)")
+
+
+def log_of_stable_softmax(scores, labels):
+    """-log(softmax(scores)[i, labels[i]]) with a stable softmax: inf once a probability is 0."""
+    return float(-np.mean(np.log(ref.softmax(scores)[_rows(len(labels)), labels])))
+
+
+@pytest.mark.parametrize("pack_id", PACK_IDS)
+def test_log_of_an_underflowed_probability_gets_log_softmax_advice(pack_id: str) -> None:
+    pack = get_pack(pack_id)
+    cases = {c.name: c for c in pack.cases("cpu")}
+    verdict = run(
+        cases["cross_entropy: scores of magnitude 700"], log_of_stable_softmax, pack.runtime
+    )
+    assert verdict.diagnosis == "log_of_underflow"
+    assert verdict.message == (
+        "cross_entropy returned inf for scores of magnitude 700: a correct-class probability "
+        "underflows to zero and its log is -inf; do not take the log of softmax, compute "
+        "log-softmax directly, scores - max - log(sum(exp(scores - max)))"
+    )
+    assert "before exp" not in verdict.message  # their function has no exp of its own
+
+
+def test_the_exp_free_case_passes_plain_log_sum_exp_and_fails_log_of_softmax() -> None:
+    case = {c.name: c for c in get_pack("lecture4-numpy").cases("cpu")}[
+        "cross_entropy: scores of magnitude 700"
+    ]
+    _, naive_ce, _ = BUGS["cross_entropy without max-subtraction"]
+    assert run(case, naive_ce, "numpy").passed  # exp(700) is finite: only the log can fail
+    assert not run(case, log_of_stable_softmax, "numpy").passed
+
+
+def test_an_inf_where_exp_overflows_names_both_causes_and_the_one_fix() -> None:
+    case = {c.name: c for c in get_pack("lecture4-numpy").cases("cpu")}[
+        "cross_entropy: scores of magnitude 1000"
+    ]
+    _, naive_ce, _ = BUGS["cross_entropy without max-subtraction"]
+    for student in (naive_ce, log_of_stable_softmax):
+        verdict = run(case, student, "numpy")
+        assert verdict.diagnosis == "no_max_subtraction"
+        assert verdict.message == (
+            "cross_entropy returned inf for scores of magnitude 1000: exp(scores) overflows, or "
+            "a probability underflows to zero before its log; subtract the row maximum before exp "
+            "(the log-sum-exp trick) and compute log-softmax directly, "
+            "scores - max - log(sum(exp(scores - max)))"
+        )
 
 
 def test_a_single_array_where_a_tuple_is_due_is_reported() -> None:

@@ -62,6 +62,14 @@ def test_matplotlib_imports_and_plots_without_a_display(runner):
     assert "non-interactive" not in report.output
 
 
+def test_a_figure_lives_through_its_cell_so_a_colorbar_finds_its_image(runner):
+    plot = "import matplotlib.pyplot as plt\nplt.imshow([[1, 2], [3, 4]])\nplt.colorbar()"
+    source = notebook(plot, "def f(x):\n    return len(plt.get_fignums())")
+    _, report = run(runner, "a.ipynb", source, "f")
+    assert report.imported.raised == ()  # each statement is its own chunk, the figure is not
+    assert report.observations["f"].value == 0
+
+
 def test_a_missing_module_is_a_warning_that_names_it(runner):
     source = "import pandas as pd\nfrom cs5242 import load\ndef f(x):\n    return 1\n"
     parsed, report = run(runner, "lab.py", source, "f")

@@ -20,6 +20,7 @@ from reference.pack import Tolerance
 from reference.packs.lecture4.inputs import as_float64
 
 LOG_SUM_EXP_HINT = "subtract the row maximum before exp (the log-sum-exp trick)"
+LOG_SOFTMAX = "compute log-softmax directly, scores - max - log(sum(exp(scores - max)))"
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,35 @@ def _overflow(failure: Failure, reveal: bool) -> Diagnosis | None:
     kind = "nan" if np.isnan(failure.got).any() else "inf"
     size = _magnitude(float(np.abs(scores).max()))
     where = f"scores of magnitude {size}" if reveal else "large scores"
-    message = f"{failure.function} returned {kind} for {where}: {LOG_SUM_EXP_HINT}"
-    return Diagnosis("no_max_subtraction", message)
+    advice = LOG_SUM_EXP_HINT
+    if failure.function == "cross_entropy" and kind == "inf":
+        # Plain exp overflowing and -log(softmax) of a stable softmax both give inf here;
+        # the one fix covers both.
+        advice = (
+            "exp(scores) overflows, or a probability underflows to zero before its log; "
+            f"{LOG_SUM_EXP_HINT} and {LOG_SOFTMAX}"
+        )
+    return Diagnosis(
+        "no_max_subtraction", f"{failure.function} returned {kind} for {where}: {advice}"
+    )
+
+
+def _log_of_underflow(failure: Failure, reveal: bool) -> Diagnosis | None:
+    """inf where exp(scores) is finite but a correct-class probability underflows to 0:
+    -log(softmax(scores)[i, labels[i]]), even with a stable softmax."""
+    if failure.layer != "finite" or np.isnan(failure.got).any():
+        return None
+    scores, labels = _scores(failure.inputs), failure.inputs["labels"]
+    with np.errstate(under="ignore"):
+        picked = ref.softmax(scores)[np.arange(len(labels)), labels]
+    if (picked > 0).all():
+        return None
+    where = f"scores of magnitude {float(np.abs(scores).max()):g}" if reveal else "large scores"
+    message = (
+        f"{failure.function} returned inf for {where}: a correct-class probability underflows "
+        f"to zero and its log is -inf; do not take the log of softmax, {LOG_SOFTMAX}"
+    )
+    return Diagnosis("log_of_underflow", message)
 
 
 def _factor(bug: str, factor: Callable[[Failure], float], advice: str) -> Detector:
@@ -276,6 +304,7 @@ _DETECTORS: dict[str, tuple[Detector, ...]] = {
     "quality": (_underflow, _labels_off_by_one, _arithmetic_mean),
     "cross_entropy": (
         _overflow,
+        _log_of_underflow,
         _factor("sum_instead_of_mean", _n, "sums over the samples; take the mean (divide by N)"),
         _factor("mean_over_nk", _one_over_k, _MEAN_NK),
         _labels_off_by_one,

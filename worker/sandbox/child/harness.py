@@ -87,7 +87,10 @@ class Harness:
         support.install(header.get("support"))
         self.module.__dict__["__builtins__"] = __builtins__
         for index, chunk in enumerate(header["chunks"]):
+            if index and chunk["origin"] != header["chunks"][index - 1]["origin"]:
+                capture.discard_plots()  # a new cell: as in Jupyter, a figure lives one cell
             wire.send(self.wfd, self.run_chunk(index, chunk))
+        capture.discard_plots()
 
     def run_chunk(self, index: int, chunk: dict) -> dict:
         """Compile and run one chunk in the student namespace; return its report."""
@@ -102,7 +105,6 @@ class Harness:
         except BaseException as e:  # noqa: BLE001 - SystemExit at import is the student's too
             status = _import_status(e)
             error, line = capture.format_student_error(e, self.files)
-        capture.discard_plots()
         text, dropped = self.output.take()
         return {
             "op": "chunk",
