@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
 from pathlib import Path
+
+from common.records import SubmissionRecord, utcnow
+from service.store import SubmissionStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
 PROBLEM = "application/problem+json"
@@ -33,3 +38,27 @@ def assert_problem(response, status: int, slug: str | None = None) -> dict:
         assert body["type"] == f"urn:autograder:problem:{slug}"
     assert "Traceback" not in response.get_data(as_text=True)
     return body
+
+
+def store_submission(
+    client, source: str = "x = 1\n", received_at: datetime | None = None, **fields
+) -> SubmissionRecord:
+    """Store a queued submission as the API's intake does, without enqueueing it.
+
+    ``fields`` override the record's (assignment lecture4-numpy, filename hw.py, a fresh
+    id); ``received_at`` (default now) is also its ``queued_at``.
+    """
+    when = received_at or utcnow()
+    record = SubmissionRecord(
+        **{
+            "id": secrets.token_urlsafe(18),
+            "assignment": "lecture4-numpy",
+            "filename": "hw.py",
+            "sha256": "0" * 64,
+            "received_at": when,
+            "queued_at": when,
+            **fields,
+        }
+    )
+    SubmissionStore(client).create(record, source)
+    return record

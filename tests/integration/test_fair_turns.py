@@ -9,11 +9,10 @@ import time
 
 import pytest
 import redis
-from service_support import submit_file
+from service_support import store_submission, submit_file
 
 from common.contracts import GradingResult, GradingStatus
-from common.records import KEYS, SubmissionRecord, utcnow
-from service.store import SubmissionStore
+from common.records import KEYS, SubmissionRecord
 from worker import fairness
 from worker.tasks import grade_submission
 
@@ -26,19 +25,7 @@ def client(redis_server) -> redis.Redis:
 
 
 def stored(client, student: str | None, course: str = "fair") -> SubmissionRecord:
-    now = utcnow()
-    record = SubmissionRecord(
-        id=secrets.token_urlsafe(18),
-        assignment="lecture4-numpy",
-        course=course,
-        student_id=student,
-        filename="hw.py",
-        sha256="0" * 64,
-        received_at=now,
-        queued_at=now,
-    )
-    SubmissionStore(client).create(record, "x = 1\n")
-    return record
+    return store_submission(client, course=course, student_id=student)
 
 
 def graded(record: SubmissionRecord, source: str) -> GradingResult:

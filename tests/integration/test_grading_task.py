@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 
 import pytest
 import redis
+from service_support import store_submission
 
 from common.contracts import GradingResult, GradingStatus
 from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
@@ -45,18 +45,7 @@ def client(redis_server) -> redis.Redis:
 @pytest.fixture
 def stored(client) -> SubmissionRecord:
     """A queued submission stored as the API stores it (nothing enqueued)."""
-    now = utcnow()
-    record = SubmissionRecord(
-        id=secrets.token_urlsafe(18),
-        assignment="lecture4-numpy",
-        course="task-tests",
-        filename="hw.py",
-        sha256="0" * 64,
-        received_at=now,
-        queued_at=now,
-    )
-    SubmissionStore(client).create(record, "x = 1\n")
-    return record
+    return store_submission(client, course="task-tests")
 
 
 def test_a_redelivered_task_does_not_grade_again(client, stored):

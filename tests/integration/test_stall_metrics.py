@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from service_support import store_submission
+
 from common import incidents
-from common.records import SubmissionRecord, utcnow
+from common.records import utcnow
 from service.queue import GradingQueue
-from service.store import SubmissionStore
 
 
 def samples(client) -> dict[str, float]:
@@ -19,11 +20,9 @@ def samples(client) -> dict[str, float]:
 
 def queued(redis, name: str, device: str, waited_s: float) -> str:
     then = utcnow() - timedelta(seconds=waited_s)
-    record = SubmissionRecord(
-        id=name, assignment="lecture4-torch", course="c", filename="hw.py", sha256="0" * 64,
-        device=device, received_at=then, queued_at=then,
-    )  # fmt: skip
-    SubmissionStore(redis).create(record, "x = 1\n")
+    record = store_submission(
+        redis, received_at=then, id=name, assignment="lecture4-torch", course="c", device=device
+    )
     return record.id
 
 

@@ -13,11 +13,10 @@ from datetime import timedelta
 
 import pytest
 from live_services import RedisDiesBeforeEnqueue, RedisServer
-from service_support import FIXTURES
+from service_support import FIXTURES, store_submission
 
-from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
+from common.records import KEYS, SubmissionStatus, utcnow
 from service.queue import GradingQueue
-from service.store import SubmissionStore
 from worker import lifecycle
 from worker.broker_messages import submissions_with_messages
 from worker.sweeper import find_orphans, sweep, sweep_if_due
@@ -44,12 +43,10 @@ def queue(server):
 
 def stored(client, name: str, status: SubmissionStatus = SubmissionStatus.QUEUED) -> str:
     """Store a submission as intake does (no message sent); move it to ``status``."""
-    now = utcnow() - timedelta(minutes=5)
-    record = SubmissionRecord(
-        id=f"sub-{name}", assignment="lecture4-numpy", course="c", student_id=name,
-        filename="hw.py", sha256="0" * 64, received_at=now, queued_at=now,
-    )  # fmt: skip
-    SubmissionStore(client).create(record, "x = 1\n")
+    then = utcnow() - timedelta(minutes=5)
+    record = store_submission(
+        client, received_at=then, id=f"sub-{name}", course="c", student_id=name
+    )
     if status != SubmissionStatus.QUEUED:
         lifecycle.move(client, record.id, status, {}, attempt=True)
     return record.id
