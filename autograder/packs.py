@@ -33,3 +33,17 @@ def find_pack(pack_id: str, settings: Settings) -> Pack:
 
     configure_packs(settings)
     return get_pack(pack_id)
+
+
+def exportable_pack(pack_id: str, platform: str) -> Pack:
+    """Return built-in or installed pack ``pack_id`` for export to ``platform`` (which has
+    no GPU); raise ValueError, with a one-line reason, for an unknown or CUDA-only pack."""
+    from reference.packs import UnknownAssignmentError, get_pack
+
+    try:
+        pack = get_pack(pack_id)
+    except UnknownAssignmentError as exc:
+        raise ValueError(str(exc)) from None
+    if "cpu" not in pack.devices:
+        raise ValueError(f"{pack.id} is not graded on the CPU, and {platform} has no GPU")
+    return pack

@@ -34,15 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the bundle; return the exit status (2 for a usage error)."""
+    from autograder.packs import exportable_pack
     from autograder.platforms.bundle import NotACheckoutError, write_bundle
-    from reference.packs import UnknownAssignmentError, get_pack
 
     try:
-        pack = get_pack(args.assignment)
-    except UnknownAssignmentError as exc:
+        pack = exportable_pack(args.assignment, "Gradescope")
+    except ValueError as exc:
         return usage_error(str(exc))
-    if "cpu" not in pack.devices:
-        return usage_error(f"{pack.id} is not graded on the CPU, and Gradescope has no GPU")
     out = Path(args.out)
     if out.exists() and not args.force:
         return usage_error(f"{out} already exists; use --force to overwrite")

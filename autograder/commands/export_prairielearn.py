@@ -35,16 +35,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the question folder; return the exit status (2 for a usage error)."""
+    from autograder.packs import exportable_pack
     from autograder.platforms.question import MAX_TIMEOUT_S, question_timeout_s, write_question
     from common.settings import Settings
-    from reference.packs import UnknownAssignmentError, get_pack
 
     try:
-        pack = get_pack(args.assignment)
-    except UnknownAssignmentError as exc:
+        pack = exportable_pack(args.assignment, "the grading image")
+    except ValueError as exc:
         return usage_error(str(exc))
-    if "cpu" not in pack.devices:
-        return usage_error(f"{pack.id} is not graded on the CPU, and the image has no GPU")
     if args.timeout is not None and not 1 <= args.timeout <= MAX_TIMEOUT_S:
         return usage_error(f"--timeout must be 1 to {MAX_TIMEOUT_S} seconds (PrairieLearn's cap)")
     out = Path(args.out or pack.id)
