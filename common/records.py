@@ -101,6 +101,7 @@ class SubmissionRecord(BaseModel):
     callback_delivered_at: datetime | None = None
     callback_last_error: str | None = None
     regraded_at: datetime | None = Field(None, description="Last `autograder regrade`.")
+    late: bool = Field(False, description="Received after the assignment's due date.")
 
     def to_redis(self) -> dict[str, str]:
         """Return the hash fields to store (None fields are left out)."""
@@ -198,6 +199,15 @@ class RedisKeys:
     def scratch(self, token: str) -> str:
         """A short-lived key for an intersection of indexes (a filtered listing)."""
         return f"{self.prefix}tmp:{token}"
+
+    def assignment_settings(self, course: str, assignment: str) -> str:
+        """String: AssignmentSettings JSON of one assignment in one course."""
+        return f"{self.prefix}settings:{course}:{assignment}"
+
+    @property
+    def web_secret(self) -> str:
+        """String: the session-signing secret, made once when AUTOGRADER_SECRET_KEY is unset."""
+        return f"{self.prefix}web:secret"
 
     def api_key(self, key_hash: str) -> str:
         return f"{self.prefix}apikey:{key_hash}"

@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     retention_days: float | None = Field(
         None, gt=0, description="Delete submissions this many days after receipt; None: keep."
     )
+    # --- web pages (issues 13, 14): signed session cookies ------------------------------
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs session cookies and CSRF tokens; unset: one is made at first "
+        "start and kept in Redis (shared by every API process).",
+    )
+    session_hours: float = Field(
+        8.0, gt=0, le=24 * 30, description="How long a page session (student or staff) lasts."
+    )
     max_submissions_per_student: int = Field(
         0, ge=0, description="Cap per student per assignment per course; 0: no cap."
     )

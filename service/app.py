@@ -13,6 +13,7 @@ from service.context import EXTENSION, Services
 from service.errors import register_error_handlers
 from service.jsonbody import BoundedJSONProvider
 from service.limits import install_limits
+from service.web import install_web, staff
 
 # Room for a base64 notebook (4/3 of the file) and JSON escaping around the file cap.
 BODY_OVERHEAD = 2.0
@@ -30,6 +31,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(module.bp)
     for module in (webhooks, deadletters, exports):  # LMS integration (issue 5)
         app.register_blueprint(module.bp)
+    install_web(app, settings)
+    app.register_blueprint(staff.bp)  # web pages (issues 13, 14)
     register_error_handlers(app, settings.unavailable_retry_after_s)
     install_limits(app, settings)
 

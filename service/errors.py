@@ -3,7 +3,9 @@
 Domain errors are raised anywhere in the service as :class:`ProblemError` subclasses and
 turned into HTTP responses only here, at the edge. Werkzeug's HTTP errors, pydantic
 validation errors, Redis outages and unexpected exceptions get problems too; no response
-ever carries HTML or a stack trace.
+ever carries a stack trace. The web pages (issues 13, 14: blueprints registered with
+:func:`serve_pages`, and paths under :data:`PAGE_PREFIXES`) get the same errors as a short
+HTML page (templates/error.html) instead of problem+json.
 """
 
 from __future__ import annotations
@@ -12,13 +14,28 @@ import logging
 import math
 
 import redis
-from flask import Flask, Response, json, request
+from flask import Blueprint, Flask, Response, json, render_template, request
 from kombu.exceptions import OperationalError as BrokerError
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE = "application/problem+json"
+PAGE_PREFIXES = ("/lti/", "/staff", "/student")  # a 404 there has no blueprint to ask
+_PAGE_BLUEPRINTS: set[str] = set()
 log = logging.getLogger(__name__)
+
+
+def serve_pages(bp: Blueprint) -> Blueprint:
+    """Mark ``bp`` as serving HTML pages: its errors are answered as an HTML page."""
+    _PAGE_BLUEPRINTS.add(bp.name)
+    return bp
+
+
+def is_page_request() -> bool:
+    """True when this request is for a web page rather than the JSON API."""
+    if request.blueprint is not None:
+        return request.blueprint in _PAGE_BLUEPRINTS
+    return request.path.startswith(PAGE_PREFIXES)
 
 
 class ProblemError(Exception):
@@ -55,6 +72,10 @@ class AuthenticationError(ProblemError):
     status, slug, title = 401, "unauthenticated", "A valid API key is required"
 
 
+class SignInRequiredError(ProblemError):
+    status, slug, title = 401, "sign-in-required", "Please sign in"
+
+
 class PermissionDeniedError(ProblemError):
     status, slug, title = 403, "forbidden", "This API key may not do that"
 
@@ -76,7 +97,11 @@ class SubmissionCapError(ProblemError):
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra) -> Response:
-    """Build a problem+json response; ``extra`` members are added to the body."""
+    """Build a problem+json response (an HTML page for a page request); ``extra`` members
+    are added to the body."""
+    if is_page_request():
+        page = render_template("error.html", status=status, title=title, detail=detail)
+        return Response(page, status=status, mimetype="text/html")
     body = {
         "type": f"urn:autograder:problem:{slug}",
         "title": title,
