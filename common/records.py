@@ -209,6 +209,42 @@ class RedisKeys:
         """String: the session-signing secret, made once when AUTOGRADER_SECRET_KEY is unset."""
         return f"{self.prefix}web:secret"
 
+    # LTI 1.3 (issue 13): registrations, the tool's keys, launches and grade passback.
+    @property
+    def lti_platforms(self) -> str:
+        """Hash: registration id -> Registration JSON."""
+        return f"{self.prefix}lti:platforms"
+
+    @property
+    def lti_tool_keys(self) -> str:
+        """Hash: kid -> ToolKey JSON (the current key and the retired ones)."""
+        return f"{self.prefix}lti:toolkeys"
+
+    def lti_state(self, state: str) -> str:
+        """String with a TTL: the nonce and registration of one login, until its launch."""
+        return f"{self.prefix}lti:state:{state}"
+
+    def lti_nonce(self, digest: str) -> str:
+        """Key with a TTL: a nonce already used (digest of issuer and nonce)."""
+        return f"{self.prefix}lti:nonce:{digest}"
+
+    def lti_launch(self, course: str, assignment: str, student_id: str) -> str:
+        """String: the LaunchContext JSON of a student's latest launch into an assignment."""
+        return f"{self.prefix}lti:launch:{course}:{assignment}:{student_id}"
+
+    def lti_token(self, registration_id: str) -> str:
+        """String with a TTL: a cached AGS access token of one platform registration."""
+        return f"{self.prefix}lti:token:{registration_id}"
+
+    def lti_passback(self, submission_id: str) -> str:
+        """Hash: the grade passback of one submission (status, tries, last error, score)."""
+        return f"{self.prefix}lti:passback:{submission_id}"
+
+    @property
+    def catalog_instructions(self) -> str:
+        """Hash: assignment id -> the pack's README (Markdown), for the student page."""
+        return f"{self.prefix}catalog:instructions"
+
     def api_key(self, key_hash: str) -> str:
         return f"{self.prefix}apikey:{key_hash}"
 
