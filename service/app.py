@@ -13,7 +13,10 @@ from service.context import EXTENSION, Services
 from service.errors import register_error_handlers
 from service.jsonbody import BoundedJSONProvider
 from service.limits import install_limits
-from service.web import install_web, staff
+from service.lti import config as lti_config
+from service.lti import deep_linking as lti_deep_linking
+from service.lti import routes as lti_routes
+from service.web import install_web, staff, student
 
 # Room for a base64 notebook (4/3 of the file) and JSON escaping around the file cap.
 BODY_OVERHEAD = 2.0
@@ -33,6 +36,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(module.bp)
     install_web(app, settings)
     app.register_blueprint(staff.bp)  # web pages (issues 13, 14)
+    for module in (student, lti_routes, lti_deep_linking, lti_config):  # LTI 1.3 (issue 13)
+        app.register_blueprint(module.bp)
     register_error_handlers(app, settings.unavailable_retry_after_s)
     install_limits(app, settings)
 

@@ -51,11 +51,25 @@ def build_catalog(packs: list[Pack] | None = None) -> dict[str, AssignmentInfo]:
     }
 
 
-def publish(client: redis.Redis, catalog: dict[str, AssignmentInfo]) -> None:
+def build_instructions(packs: list[Pack] | None = None) -> dict[str, str]:
+    """Return each pack's README (Markdown) by id, for the student page (issue 13)."""
+    packs = packs if packs is not None else list_packs()
+    return {pack.id: pack.readme for pack in packs if pack.readme}
+
+
+def publish(
+    client: redis.Redis,
+    catalog: dict[str, AssignmentInfo],
+    instructions: dict[str, str] | None = None,
+) -> None:
     """Replace the published catalog with ``catalog`` (an assignment removed from the code
-    disappears from the API too)."""
+    disappears from the API too), and the instructions with ``instructions`` if given."""
     pipe = client.pipeline(transaction=True)
     pipe.delete(KEYS.catalog)
     if catalog:
         pipe.hset(KEYS.catalog, mapping={k: v.model_dump_json() for k, v in catalog.items()})
+    if instructions is not None:
+        pipe.delete(KEYS.catalog_instructions)
+        if instructions:
+            pipe.hset(KEYS.catalog_instructions, mapping=instructions)
     pipe.execute()

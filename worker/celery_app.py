@@ -65,11 +65,11 @@ def _preload(sender=None, **_) -> None:
 
 @signals.worker_ready.connect(dispatch_uid="autograder.ready")
 def _on_ready(sender=None, **_) -> None:
-    from worker.catalog_publisher import build_catalog, publish  # imports every pack
+    from worker.catalog_publisher import build_catalog, build_instructions, publish  # packs
 
     settings: Settings = sender.app.autograder_settings
     client = connect(settings.redis_url)
-    publish(client, build_catalog())
+    publish(client, build_catalog(), build_instructions())
     queues = sorted(queue.name for queue in sender.task_consumer.queues)
     heartbeat = Heartbeat(
         client, sender.hostname, queues, settings.heartbeat_interval_s, settings.heartbeat_ttl_s

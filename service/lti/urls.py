@@ -1,0 +1,17 @@
+"""The tool's own absolute URLs, as platforms reach them."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+
+from service.context import services
+
+
+def base_url() -> str:
+    """AUTOGRADER_PUBLIC_URL when set (behind a proxy), else the URL this request came to."""
+    return (services().settings.public_url or request.url_root).rstrip("/")
+
+
+def tool_url(endpoint: str, **values) -> str:
+    """The absolute URL of ``endpoint`` under :func:`base_url`."""
+    return base_url() + url_for(endpoint, **values)
