@@ -19,6 +19,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 import redis
 from pydantic import BaseModel, Field
@@ -71,6 +72,9 @@ class DeadLetter(BaseModel):
     last_error: str = Field(description="Why the last try failed, e.g. 'HTTP 503: ...'.")
     tries: int = Field(ge=0, description="Delivery tries made before giving up.")
     failed_at: datetime
+    kind: Literal["callback", "lti"] = Field(
+        "callback", description="A webhook callback, or an LTI grade passback (AGS)."
+    )
 
 
 class CallbackTest(BaseModel):

@@ -21,6 +21,7 @@ from common.lms import (
     push_dead_letter,
     take_dead_letter,
 )
+from common.lti.launches import PASSBACK_TASK
 from common.records import KEYS
 from service.auth import require_admin, require_key
 from service.context import services
@@ -96,8 +97,10 @@ def replay(letter_id: str) -> Response:
     if letter is None:
         raise NotFoundError(f"no dead letter {letter_id!r} (replayed already?)")
     try:
-        ctx.redis.hset(KEYS.submission(letter.submission_id), "callback_status", "pending")
-        ctx.queue.send(CALLBACK_TASK, {"submission_id": letter.submission_id}, CALLBACK_QUEUE)
+        task = PASSBACK_TASK if letter.kind == "lti" else CALLBACK_TASK
+        if task == CALLBACK_TASK:
+            ctx.redis.hset(KEYS.submission(letter.submission_id), "callback_status", "pending")
+        ctx.queue.send(task, {"submission_id": letter.submission_id}, CALLBACK_QUEUE)
     except Exception:
         push_dead_letter(ctx.redis, letter)  # not queued: keep it for the next replay
         raise

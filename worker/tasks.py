@@ -24,7 +24,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from common.contracts import GRADE_TASK, GradeTask, GradingResult, GradingStatus
 from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
 from common.settings import Settings
-from worker import callbacks, fairness, lifecycle, memory_cap
+from worker import ags, callbacks, fairness, lifecycle, memory_cap
 from worker.connections import redis_client
 from worker.sandbox.host.api import SandboxInfrastructureError
 
@@ -140,9 +140,12 @@ def submission_finished(app: Celery, submission_id: str, outcome: str) -> None:
     """Hook run once a submission's result is stored (not for no-op redeliveries).
 
     The seam for what follows grading: the LMS callback task (issue 5) is enqueued here,
-    by name, when the record has a callback_url.
+    by name, when the record has a callback_url; the LTI grade passback (issue 13) when
+    its student came by an LTI launch.
     """
-    callbacks.enqueue_delivery(app, redis_client(app.autograder_settings.redis_url), submission_id)
+    client = redis_client(app.autograder_settings.redis_url)
+    callbacks.enqueue_delivery(app, client, submission_id)
+    ags.enqueue_passback(app, client, submission_id)
 
 
 def backoff_s(settings: Settings, retries: int) -> float:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from common.records import KEYS
 
 STUDENT_PREFIX = "lti."
+PASSBACK_TASK = "autograder.lti_passback"  # the worker's AGS task (worker/ags.py), by name
 
 
 def student_id_for(issuer: str, sub: str) -> str:
