@@ -21,6 +21,7 @@ COMMANDS = (
     "worker",
     "regrade",
     "keys",
+    "lti",
     "export_gradescope",
     "export_prairielearn",
     "platform_grade",
