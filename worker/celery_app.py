@@ -20,7 +20,7 @@ from common.heartbeats import Heartbeat
 from common.records import QUEUES, connect
 from common.settings import Settings
 from reference import packs
-from worker import callbacks, self_heal, tasks
+from worker import callbacks, regrade_task, self_heal, tasks
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     packs.configure(settings.packs)  # the registry finds the course's pack folders too
     tasks.register(app, settings)
     callbacks.register(app, settings)
+    regrade_task.register(app, settings)  # the staff pages' regrade (issue 14)
     return app
 
 
