@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 RESULT_SCHEMA_VERSION = 1
 GRADE_TASK = "autograder.grade"  # the Celery task name; the web side enqueues by name
+REGRADE_TASK = "autograder.regrade"  # grade stored submissions again (staff pages, issue 14)
 
 # Where a submission is graded. reference.pack.Device is the same literal, kept there
 # because reference/ imports nothing of ours (a test holds the two equal).
@@ -135,6 +136,18 @@ class GradeTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     submission_id: str = Field(min_length=1, max_length=128)
+
+
+class RegradeTask(BaseModel):
+    """The message of a ``REGRADE_TASK``: regrade one assignment's finished submissions in
+    one course (or only ``submission_ids``), reporting progress under ``job_id``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str = Field(min_length=1, max_length=64)
+    course: str = Field(min_length=1, max_length=64)
+    assignment: str = Field(min_length=1, max_length=64)
+    submission_ids: list[str] | None = Field(default=None, max_length=100_000)
 
 
 def result_json_schema() -> dict:

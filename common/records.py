@@ -204,6 +204,10 @@ class RedisKeys:
         """String: AssignmentSettings JSON of one assignment in one course."""
         return f"{self.prefix}settings:{course}:{assignment}"
 
+    def regrade_job(self, job_id: str) -> str:
+        """Hash: a regrade job's progress (common/regrade_jobs.py)."""
+        return f"{self.prefix}regrade:{job_id}"
+
     @property
     def web_secret(self) -> str:
         """String: the session-signing secret, made once when AUTOGRADER_SECRET_KEY is unset."""

@@ -10,6 +10,7 @@ from common.records import utcnow
 from common.settings import Settings
 from service import assignments, deadletters, docs, exports, health, metrics, submissions, webhooks
 from service.context import EXTENSION, Services
+from service.course_api import bp as course_api_bp
 from service.errors import register_error_handlers
 from service.jsonbody import BoundedJSONProvider
 from service.limits import install_limits
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(module.bp)
     for module in (webhooks, deadletters, exports):  # LMS integration (issue 5)
         app.register_blueprint(module.bp)
+    app.register_blueprint(course_api_bp)  # settings and stats (issue 14)
     install_web(app, settings)
     app.register_blueprint(staff.bp)  # web pages (issues 13, 14)
     for module in (student, lti_routes, lti_deep_linking, lti_config):  # LTI 1.3 (issue 13)

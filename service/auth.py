@@ -7,6 +7,7 @@ import hmac
 
 from flask import Blueprint, g, request
 
+from common.records import KEYS
 from service.context import services
 from service.errors import AuthenticationError, PermissionDeniedError
 from service.keys import ALL_COURSES, ApiKey, hash_secret
@@ -32,6 +33,14 @@ def authenticate() -> ApiKey:
     token = bearer_token()
     if token is None:
         raise AuthenticationError("send an API key as 'Authorization: Bearer <key>'")
+    key = key_of(token)
+    if key is None:
+        raise AuthenticationError("this API key is not known (revoked, or mistyped)")
+    return key
+
+
+def key_of(token: str) -> ApiKey | None:
+    """Return the record of the API key ``token`` (AUTOGRADER_ADMIN_KEY included), or None."""
     ctx = services()
     admin = ctx.settings.admin_key
     if admin is not None:
@@ -41,10 +50,15 @@ def authenticate() -> ApiKey:
             return ApiKey(
                 id=ENV_ADMIN_ID, role="admin", course=ALL_COURSES, created_at=ctx.started_at
             )
-    key = ctx.keys.lookup(token)
-    if key is None:
-        raise AuthenticationError("this API key is not known (revoked, or mistyped)")
-    return key
+    return ctx.keys.lookup(token)
+
+
+def key_exists(key_id: str) -> bool:
+    """True while the key ``key_id`` is live (not revoked; the env admin key still set)."""
+    ctx = services()
+    if key_id == ENV_ADMIN_ID:
+        return ctx.settings.admin_key is not None
+    return bool(ctx.redis.hexists(KEYS.api_keys, key_id))
 
 
 def known_key() -> ApiKey | None:

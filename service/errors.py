@@ -80,6 +80,10 @@ class PermissionDeniedError(ProblemError):
     status, slug, title = 403, "forbidden", "This API key may not do that"
 
 
+class DeadlinePassedError(ProblemError):
+    status, slug, title = 403, "deadline-passed", "The due date has passed"
+
+
 class NotFoundError(ProblemError):
     status, slug, title = 404, "not-found", "Not found"
 

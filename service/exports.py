@@ -2,7 +2,9 @@
 
 One row per student who submitted: best and latest score, attempts, last submission time,
 and how many of the counted submissions carry flags for staff (reflection, dynamic imports:
-common.contracts.Flag; the flags themselves are in each submission's result).
+common.contracts.Flag; the flags themselves are in each submission's result); then the
+score that counts under the assignment's ``score_counts`` setting (latest or best; of
+equal best scores the first counts) and whether that submission was late.
 What counts: graded and not-gradable submissions (a not-gradable one scores 0, as the
 student sees it). Failed runs are our fault and are neither scored nor counted; queued and
 running ones are shown as ``pending`` until they finish.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response
 
+from common.assignment_settings import ScoreCounts, load_assignment_settings
 from common.records import KEYS
 from service.auth import require_admin, require_key
 from service.context import services
@@ -37,8 +40,10 @@ COLUMNS = (
     "pending",
     "last_submission_at",
     "flagged",
+    "score",
+    "late",
 )
-_FIELDS = ("course", "student_id", "status", "received_at", "score", "max_score", "flags")
+_FIELDS = ("course", "student_id", "status", "received_at", "score", "max_score", "flags", "late")
 _COUNTED = ("graded", "not_gradable")
 _PENDING = ("queued", "running")
 
@@ -55,6 +60,21 @@ class StudentRow:
     pending: int = 0
     last_submission_at: str = ""
     flagged: int = 0  # counted submissions whose result has flags
+    counts: ScoreCounts = ScoreCounts.LATEST
+    latest_late: bool = False
+    best_late: bool = False
+
+    @property
+    def score(self) -> float | None:
+        """The score that counts (the assignment's ``score_counts``)."""
+        return self.best_score if self.counts is ScoreCounts.BEST else self.latest_score
+
+    @property
+    def late(self) -> bool | None:
+        """Whether the submission that counts was late; None if none counts yet."""
+        if self.attempts == 0:
+            return None
+        return self.best_late if self.counts is ScoreCounts.BEST else self.latest_late
 
     def add(self, fields: dict[str, str | None]) -> None:
         """Count one submission's stored fields (call in order of receipt)."""
@@ -65,8 +85,10 @@ class StudentRow:
             return
         score = float(fields.get("score") or 0) if status == "graded" else 0.0
         self.attempts += 1
-        self.latest_score = score
-        self.best_score = score if self.best_score is None else max(self.best_score, score)
+        late = fields.get("late") == "True"
+        self.latest_score, self.latest_late = score, late
+        if self.best_score is None or score > self.best_score:
+            self.best_score, self.best_late = score, late
         if fields.get("max_score"):
             self.max_score = float(fields["max_score"])
         self.last_submission_at = fields.get("received_at") or ""
@@ -74,14 +96,16 @@ class StudentRow:
             self.flagged += 1
 
 
-def gradebook_rows(submissions: list[dict[str, str | None]]) -> list[StudentRow]:
+def gradebook_rows(
+    submissions: list[dict[str, str | None]], counts: ScoreCounts = ScoreCounts.LATEST
+) -> list[StudentRow]:
     """Return one row per student from submission fields given oldest first, sorted by id."""
     rows: dict[str, StudentRow] = {}
     for fields in submissions:
         student = fields.get("student_id")
         if not student:
             continue  # anonymous submissions belong to no gradebook line
-        rows.setdefault(student, StudentRow(student)).add(fields)
+        rows.setdefault(student, StudentRow(student, counts=counts)).add(fields)
     return [rows[student] for student in sorted(rows)]
 
 
@@ -99,6 +123,8 @@ def to_csv(rows: list[StudentRow]) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     text = str(value)
     # A spreadsheet runs cells that start like a formula; ids are sender-chosen text.
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -136,15 +162,21 @@ def gradebook(course: str, assignment: str) -> Response:
         raise NotFoundError(f"no course {course!r} in your scope")
     client = services().redis
     check_known(client, course, assignment)
+    return gradebook_response(client, course, assignment)
+
+
+def gradebook_response(client, course: str, assignment: str) -> Response:
+    """The gradebook CSV of ``assignment`` in ``course`` as a download (API and pages)."""
     ids = client.zrange(KEYS.index_assignment(assignment), 0, -1)  # oldest first
     pipe = client.pipeline(transaction=False)
     for submission_id in ids:
         pipe.hmget(KEYS.submission(submission_id), _FIELDS)
     found = [dict(zip(_FIELDS, values, strict=True)) for values in pipe.execute()]
     mine = [fields for fields in found if fields["course"] == course]
+    counts = load_assignment_settings(client, course, assignment).score_counts
     filename = f"{course}-{assignment}-gradebook.csv"
     return Response(
-        to_csv(gradebook_rows(mine)),
+        to_csv(gradebook_rows(mine, counts)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -11,12 +11,14 @@ import logging
 import secrets
 from datetime import datetime
 
+from common.assignment_settings import LatePolicy, load_assignment_settings
 from common.callback_urls import CallbackPolicy, CallbackURLError, check_url
 from common.lms import webhook_secret
 from common.records import SubmissionRecord, utcnow
 from service.context import Services
 from service.errors import (
     CatalogUnknownError,
+    DeadlinePassedError,
     InvalidSubmissionError,
     PermissionDeniedError,
     UnlistedAssignmentError,
@@ -47,7 +49,12 @@ def accept(
     received_at: datetime | None = None,
     lms_submission_id: str | None = None,
 ) -> SubmissionRecord:
-    """Validate, store and enqueue one submission; return its stored record."""
+    """Validate, store and enqueue one submission; return its stored record.
+
+    The assignment's settings in the course apply here, for every way in: a submission
+    after the due date is marked late, or refused (DeadlinePassedError, nothing stored)
+    under ``late_policy=refuse``; the assignment's own cap replaces the service's.
+    """
     course = course_for(key, fields.course)
     valid = validate_file(filename, data, ctx.settings.max_upload_bytes)
     check_callback_url(ctx, key, fields.callback_url)
@@ -68,6 +75,8 @@ def accept(
         raise InvalidSubmissionError(
             f"{info.id} is graded on {', '.join(info.devices)}, not {fields.device}"
         )
+    received_at = received_at or utcnow()
+    late, cap = deadline_and_cap(ctx, course, info.id, received_at)
     submission_id = secrets.token_urlsafe(18)
     record = SubmissionRecord(
         id=submission_id,
@@ -77,13 +86,14 @@ def accept(
         filename=valid.filename,
         sha256=valid.sha256,
         device=fields.device,
-        received_at=received_at or utcnow(),
+        received_at=received_at,
         queued_at=utcnow(),
         callback_url=fields.callback_url,
         key_id=key.id,
         lms_submission_id=lms_submission_id,
+        late=late,
     )
-    ctx.store.create(record, valid.text, cap=ctx.settings.max_submissions_per_student)
+    ctx.store.create(record, valid.text, cap=cap)
     try:
         ctx.queue.enqueue(record.id, record.device)
     except Exception:
@@ -91,6 +101,24 @@ def accept(
         ctx.store.discard(record)
         raise
     return record
+
+
+def deadline_and_cap(
+    ctx: Services, course: str, assignment: str, received_at: datetime
+) -> tuple[bool, int]:
+    """Return (late, cap) of a submission received at ``received_at`` under the
+    assignment's settings in ``course``; DeadlinePassedError if it is late and the
+    course refuses late work."""
+    rules = load_assignment_settings(ctx.redis, course, assignment)
+    late = rules.is_late(received_at)
+    due = rules.due_local()
+    if late and due is not None and rules.late_policy is LatePolicy.REFUSE:
+        raise DeadlinePassedError(
+            f"{assignment} was due {due:%Y-%m-%d %H:%M} ({rules.timezone}); this course "
+            "does not accept late submissions",
+            due_at=due.isoformat(),
+        )
+    return late, rules.cap(ctx.settings.max_submissions_per_student)
 
 
 def anonymous_student(submission_id: str) -> str:

@@ -79,6 +79,7 @@ class SubmissionSummary(BaseModel):
     attempts: int
     score: float | None
     max_score: float | None
+    late: bool = Field(False, description="Received after the assignment's due date.")
     links: SubmissionLinks
 
     @classmethod

@@ -100,6 +100,13 @@ class SubmissionStore:
         records = [SubmissionRecord.from_redis(fields) for fields in pipe.execute() if fields]
         return records, total
 
+    def of_assignment(self, course: str, assignment: str) -> list[SubmissionRecord]:
+        """Return every submission of ``assignment`` in ``course``, newest first (the
+        dashboard and the stats read a whole class at once)."""
+        indexes = [KEYS.index_course(course), KEYS.index_assignment(assignment)]
+        total = self.client.zcard(indexes[1])
+        return self.list(indexes, 1, max(total, 1))[0]
+
     def wait_finished(self, submission_id: str, timeout_s: float) -> SubmissionRecord | None:
         """Return the submission once final, or as it is after ``timeout_s`` seconds.
 

@@ -20,7 +20,7 @@ from common.heartbeats import Heartbeat
 from common.records import QUEUES, connect
 from common.settings import Settings
 from reference import packs
-from worker import ags, callbacks, self_heal, tasks
+from worker import ags, callbacks, regrade_task, self_heal, tasks
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     tasks.register(app, settings)
     callbacks.register(app, settings)
     ags.register(app, settings)  # LTI grade passback (issue 13)
+    regrade_task.register(app, settings)  # the staff pages' regrade (issue 14)
     return app
 
 

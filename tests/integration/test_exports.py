@@ -109,6 +109,8 @@ def test_the_gradebook_has_one_row_per_student_with_best_and_latest_scores(
             "pending": "0",
             "last_submission_at": course.received_at(alice_last),
             "flagged": "0",
+            "score": "70.0",
+            "late": "false",
         },
         {
             "student_id": "bob",
@@ -119,6 +121,8 @@ def test_the_gradebook_has_one_row_per_student_with_best_and_latest_scores(
             "pending": "1",
             "last_submission_at": course.received_at(bob_first),
             "flagged": "0",
+            "score": "0.0",
+            "late": "false",
         },
         {
             "student_id": "carol",
@@ -129,6 +133,8 @@ def test_the_gradebook_has_one_row_per_student_with_best_and_latest_scores(
             "pending": "0",
             "last_submission_at": "",
             "flagged": "0",
+            "score": "",
+            "late": "",
         },
     ]
 
@@ -141,7 +147,8 @@ def test_an_empty_gradebook_of_a_known_course_is_just_the_header(
     answer = gradebook(make_client(), course.id, auth)
     assert answer.status_code == 200
     assert answer.get_data(as_text=True) == (
-        "student_id,best_score,latest_score,max_score,attempts,pending,last_submission_at,flagged\n"
+        "student_id,best_score,latest_score,max_score,attempts,pending,last_submission_at,"
+        "flagged,score,late\n"
     )
 
 
