@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import weakref
+from contextlib import suppress
 
 from flask import Flask, g
 
@@ -41,7 +43,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     for module in (student, lti_routes, lti_deep_linking, lti_config):  # LTI 1.3 (issue 13)
         app.register_blueprint(module.bp)
     register_error_handlers(app, settings.unavailable_retry_after_s)
-    install_limits(app, settings)
+    limiter = install_limits(app, settings)
+    closers = app.extensions[EXTENSION].closers()
+    if limiter is not None and hasattr(limiter.storage, "storage"):  # limits' Redis client
+        closers.append(limiter.storage.storage.close)
+    # An app dropped before its process ends (tests make hundreds) closes its sockets
+    # first: a weakref callback runs before the garbage's finalizers, so no socket is ever
+    # left to be reclaimed unclosed.
+    weakref.finalize(app, _close_all, closers)
 
     @app.before_request
     def _stamp() -> None:
@@ -49,3 +58,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     logging.getLogger("service").setLevel(logging.INFO)
     return app
+
+
+def _close_all(closers: list) -> None:
+    for close in closers:
+        with suppress(Exception):  # closing what may never have connected
+            close()

@@ -42,6 +42,10 @@ class Services:
             started_at=utcnow(),
         )
 
+    def closers(self) -> list:
+        """Functions that close this app's connections (Redis pool, broker pool)."""
+        return [self.redis.close, self.queue.celery.close]
+
 
 def services() -> Services:
     """Return the current app's services."""
