@@ -9,21 +9,28 @@ class is graded one submission after the other.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from celery import Celery
 
 from common.contracts import REGRADE_TASK, RegradeTask
 from common.regrade_jobs import RegradeProgress, load_progress, save_progress
 from common.settings import Settings
-from worker import memory_cap
+from worker import ags, memory_cap
 from worker.connections import redis_client
 from worker.regrade import Summary, regrade
 
 log = logging.getLogger(__name__)
 
 
-def run_job(client, message: RegradeTask, settings: Settings) -> RegradeProgress:
-    """Regrade what ``message`` names, saving progress after each submission."""
+def run_job(
+    client,
+    message: RegradeTask,
+    settings: Settings,
+    on_changed: Callable[[str], object] | None = None,
+) -> RegradeProgress:
+    """Regrade what ``message`` names, saving progress after each submission; call
+    ``on_changed(submission_id)`` for each submission whose score changed."""
     progress = load_progress(client, message.job_id) or RegradeProgress(
         job_id=message.job_id, state="queued", course=message.course, assignment=message.assignment
     )
@@ -45,6 +52,8 @@ def run_job(client, message: RegradeTask, settings: Settings) -> RegradeProgress
         save_progress(client, progress)
         raise
     report(summary.total, summary)
+    for change in summary.changed if on_changed is not None else ():
+        on_changed(change["id"])
     progress.state = "done"
     save_progress(client, progress)
     return progress
@@ -57,4 +66,9 @@ def register(app: Celery, settings: Settings) -> None:
     def regrade_task(**kwargs) -> str:
         message = RegradeTask.model_validate(kwargs)
         memory_cap.apply(settings.worker_memory_mb)
-        return run_job(redis_client(settings.redis_url), message, settings).state
+        client = redis_client(settings.redis_url)
+
+        def pass_back(submission_id: str) -> None:  # a changed grade goes to the LMS too
+            ags.enqueue_passback(app, client, submission_id)
+
+        return run_job(client, message, settings, pass_back).state

@@ -5,7 +5,6 @@ exactly the students who make it, regrades everything and sees the same scores a
 from __future__ import annotations
 
 import secrets
-import shutil
 
 import pytest
 from browser_support import LAPTOP, REPO, full_page_screenshot, screenshot, wait_for
@@ -80,10 +79,6 @@ def test_a_ta_reads_the_class_follows_the_top_mistake_and_regrades_all(
     assert top.get_attribute("data-diagnosis") == "softmax:no_max_subtraction"
     assert "40 % of students" in top.text  # 2 of 5
     full_page_screenshot(chromium, "dashboard-laptop", LAPTOP[0])
-    shutil.copyfile(
-        REPO / "artifacts" / "screenshots" / "dashboard-laptop.png",
-        REPO / "docs" / "images" / "dashboard.png",
-    )
 
     top.find_element(By.TAG_NAME, "a").click()
     wait_for(chromium, lambda d: d.find_elements(By.ID, "diagnosis-filter"))

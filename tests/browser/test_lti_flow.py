@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import secrets
-import shutil
 
 import pytest
 from browser_support import (
@@ -148,8 +147,3 @@ def test_a_student_launches_uploads_and_the_grade_reaches_the_lms(stack, tmp_pat
         )
     finally:
         driver.quit()
-    docs = REPO / "docs" / "images"
-    docs.mkdir(exist_ok=True)
-    shutil.copy(
-        REPO / "artifacts" / "screenshots" / "student-page-laptop.png", docs / "student-page.png"
-    )
