@@ -22,6 +22,7 @@ from service.errors import serve_pages
 from service.lti import deep_linking, oidc
 from service.lti.id_tokens import LaunchError, UnknownPlatformError, validated
 from service.lti.resource_link import launch_resource_link
+from service.lti.urls import is_ours
 
 bp = serve_pages(Blueprint("lti", __name__, url_prefix="/lti"))
 
@@ -52,6 +53,8 @@ def login():
     if not found:
         raise UnknownPlatformError(f"no platform is registered for issuer {issuer!r}")
     registration = found[0]
+    if not is_ours(target):  # the platform posts the id_token there: it must be this tool
+        raise LaunchError("target_link_uri is not a URL of this tool")
     state, nonce = oidc.begin(services().redis, registration.id)
     query = {
         "scope": "openid",

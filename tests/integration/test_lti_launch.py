@@ -64,6 +64,23 @@ def test_login_of_an_unregistered_issuer_is_refused_with_a_page(tool):
     assert "no platform is registered" in response.get_data(as_text=True)
 
 
+def test_login_whose_target_is_another_site_is_refused(tool, platform):
+    client, registration = tool
+    response = client.get(
+        "/lti/login",
+        base_url=TOOL,
+        query_string={
+            "iss": registration.issuer,
+            "client_id": registration.client_id,
+            "login_hint": "alice",
+            "target_link_uri": "https://attacker.example/lti/launch",
+        },
+    )
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "not a URL of this tool" in response.get_data(as_text=True)
+    assert "Location" not in response.headers
+
+
 def test_a_student_launch_signs_in_and_opens_the_student_page(tool, platform, redis_server):
     client, registration = tool
     response, _, _ = login_and_launch(client, platform, "alice", "link-numpy")
