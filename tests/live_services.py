@@ -7,7 +7,9 @@ import ...``); a module of its own because several folders have a ``conftest.py`
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -89,6 +91,21 @@ def wait_until(condition, timeout_s: float, what: str, interval_s: float = 0.05)
             raise TimeoutError(f"gave up waiting for {what} after {timeout_s} s")
         time.sleep(interval_s)
     return value
+
+
+@contextlib.contextmanager
+def own_stack(folder: Path, prefix: str, **env: str):
+    """A redis-server and a worker of their own (worker ``env`` on top of the tests'),
+    for tests that change worker settings; yields the server, stops both after."""
+    server = RedisServer(folder / "redis").start()
+    worker = start_worker(
+        server.url, folder / "worker.log", f"{prefix}-{secrets.token_hex(3)}@%h", **env
+    )
+    try:
+        yield server
+    finally:
+        stop_process(worker)
+        server.stop()
 
 
 def start_worker(

@@ -3,11 +3,10 @@ else (worker/netguard.py's pinned connections), no redirects, bounded reads."""
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Mapping
 
 from common.callback_urls import CallbackPolicy, Resolver, check_url
-from worker.netguard import NetworkError, Reply, open_connection
+from worker.netguard import Reply, send_request
 
 MAX_BODY_BYTES = 256 * 1024  # a token answer or a page of line items
 
@@ -24,15 +23,9 @@ def send(
 ) -> Reply:
     """Check ``url`` (CallbackURLError if refused) and send one request to it.
 
-    Raises NetworkError when no HTTP answer came; any status is a Reply.
+    Raises worker.netguard.NetworkError when no HTTP answer came; any status is a Reply.
     """
     checked = check_url(url, policy, resolve)
-    connection = open_connection(checked, timeout_s)
-    try:
-        connection.request(method, checked.target, body=body, headers=dict(headers))
-        response = connection.getresponse()
-        return Reply(status=response.status, body=response.read(MAX_BODY_BYTES))
-    except (OSError, http.client.HTTPException) as exc:
-        raise NetworkError(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        connection.close()
+    return send_request(
+        checked, method, body, headers, timeout_s=timeout_s, max_bytes=MAX_BODY_BYTES
+    )

@@ -92,11 +92,28 @@ def post(
     Any HTTP status is a reply (3xx included: redirects are not followed). ``timeout_s``
     bounds the connect and each read.
     """
+    return send_request(
+        checked, "POST", body, headers, timeout_s=timeout_s, ssl_context=ssl_context
+    )
+
+
+def send_request(
+    checked: CheckedURL,
+    method: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    ssl_context: ssl.SSLContext | None = None,
+    max_bytes: int = MAX_RESPONSE_BYTES,
+) -> Reply:
+    """Send one ``method`` request to ``checked`` (pinned, no redirects) and return the
+    reply, its body cut at ``max_bytes``; raise NetworkError if no answer came."""
     connection = open_connection(checked, timeout_s, ssl_context)
     try:
-        connection.request("POST", checked.target, body=body, headers=dict(headers))
+        connection.request(method, checked.target, body=body, headers=dict(headers))
         response = connection.getresponse()
-        return Reply(status=response.status, body=response.read(MAX_RESPONSE_BYTES))
+        return Reply(status=response.status, body=response.read(max_bytes))
     except (OSError, http.client.HTTPException) as exc:
         raise NetworkError(f"{type(exc).__name__}: {exc}") from exc
     finally:

@@ -8,7 +8,7 @@ import re
 
 from flask import jsonify, redirect, render_template, request, url_for
 
-from common.records import KEYS
+from common.records import KEYS, SubmissionRecord
 from common.regrade_jobs import load_progress
 from service.context import services
 from service.errors import NotFoundError
@@ -21,13 +21,19 @@ from service.web.staff_dashboard import checked
 JOB_ID = r"[0-9a-f]{16}"
 
 
+def _stored(submission_id: str) -> SubmissionRecord:
+    """The stored submission; 404 if there is none (require_staff checks its course)."""
+    record = services().store.get(submission_id)
+    if record is None:
+        raise NotFoundError(f"no submission {submission_id!r}")
+    return record
+
+
 @bp.get("/submissions/<submission_id>")
 def submission(submission_id: str):
     """One submission: its full result (hidden outcomes included), source and flags."""
     ctx = services()
-    record = ctx.store.get(submission_id)
-    if record is None:
-        raise NotFoundError(f"no submission {submission_id!r}")
+    record = _stored(submission_id)
     staff = require_staff(record.course)
     source = ctx.redis.get(KEYS.source(submission_id)) or ""
     view = result_view(record.result, hidden_released=True) if record.result else None
@@ -42,9 +48,7 @@ def submission(submission_id: str):
 def regrade_submission(submission_id: str):
     """Regrade one finished submission; back to its page, which shows the job's progress."""
     ctx = services()
-    record = ctx.store.get(submission_id)
-    if record is None:
-        raise NotFoundError(f"no submission {submission_id!r}")
+    record = _stored(submission_id)
     require_staff(record.course)
     job = start_regrade(ctx, record.course, record.assignment, [submission_id])
     return redirect(url_for("staff.submission", submission_id=submission_id, job=job.job_id))

@@ -15,7 +15,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from live_services import RedisServer, start_worker, stop_process, wait_until
+from live_services import RedisServer, own_stack, wait_until
 from service_support import FIXTURES, assert_problem
 
 from common.contracts import GradingResult, GradingStatus
@@ -106,14 +106,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     """A redis-server and a worker of their own, with the callback settings above."""
-    folder = tmp_path_factory.mktemp("lms-stack")
-    server = RedisServer(folder / "redis").start()
-    worker = start_worker(
-        server.url, folder / "worker.log", f"lms-{secrets.token_hex(3)}@%h", **WORKER_ENV
-    )
-    yield server
-    stop_process(worker)
-    server.stop()
+    with own_stack(tmp_path_factory.mktemp("lms-stack"), "lms", **WORKER_ENV) as server:
+        yield server
 
 
 @pytest.fixture

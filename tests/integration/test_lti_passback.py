@@ -5,10 +5,8 @@ none, and the latest or best score as the assignment says."""
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
-from live_services import RedisServer, start_worker, stop_process, wait_until
+from live_services import RedisServer, own_stack, wait_until
 from lti_platform import Link, Platform
 from lti_support import TOOL, login_and_launch, register
 from service_support import FIXTURES
@@ -34,14 +32,8 @@ WAIT_S = 90  # an upper bound for grading and delivery, not a timing assertion
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     """A redis-server and a worker of their own that may reach 127.0.0.1 (the platform)."""
-    folder = tmp_path_factory.mktemp("lti-stack")
-    server = RedisServer(folder / "redis").start()
-    worker = start_worker(
-        server.url, folder / "worker.log", f"lti-{secrets.token_hex(3)}@%h", **WORKER_ENV
-    )
-    yield server
-    stop_process(worker)
-    server.stop()
+    with own_stack(tmp_path_factory.mktemp("lti-stack"), "lti", **WORKER_ENV) as server:
+        yield server
 
 
 @pytest.fixture
