@@ -105,10 +105,11 @@ class Settings(BaseSettings):
     )
     rate_limits_enabled: bool = Field(True, description="Turn the request rate limits off.")
     rate_limit_per_key: str = Field(
-        "1200/minute", description="Requests per API key (flask-limiter syntax)."
+        "1200/minute",
+        description="Requests per API key, or per signed-in page visitor (flask-limiter syntax).",
     )
     rate_limit_per_student: str = Field(
-        "20/minute", description="Submissions per student id per API key."
+        "20/minute", description="Submissions per student id per API key, or per launched student."
     )
     redis_timeout_s: float = Field(
         2.0, gt=0, description="Connect/read timeout of the web side's Redis calls."

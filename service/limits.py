@@ -1,5 +1,9 @@
 """Rate limits (flask-limiter on Redis): per API key on every API route, per student on submit.
 
+A page visitor with a session (a student from an LTI launch, signed-in staff) has a bucket
+of their own rather than their address's: a class in one lab shares one NAT address, and
+would otherwise share one budget. The student page's uploads have the per-student limit.
+
 Both answer 429 problem+json with Retry-After. The per-student submission cap is not a rate
 (it never resets) and lives in the store (service/store.py).
 """
@@ -15,6 +19,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from common.settings import Settings
 from service.auth import key_fingerprint, known_key
 from service.errors import problem
+from service.web.sessions import visitor_id
 
 # Blueprints whose routes no limit applies to (probes and docs must answer under load).
 EXEMPT = ("health", "metrics", "docs")
@@ -25,7 +30,7 @@ def _caller_identity() -> str:
     # otherwise get a fresh one, and a flood of failed authentication would never be
     # limited: failures count against the client's address instead.
     fingerprint = key_fingerprint() if known_key() is not None else None
-    return fingerprint or f"ip:{request.remote_addr}"
+    return fingerprint or visitor_id() or f"ip:{request.remote_addr}"
 
 
 def _student_id() -> str | None:
@@ -65,6 +70,8 @@ def install_limits(app: Flask, settings: Settings) -> Limiter | None:
         methods=["POST"],
         exempt_when=lambda: _student_id() is None,
     )(app.blueprints["submissions"])
+    if "student" in app.blueprints:  # the student page's uploads (LTI), per student
+        limiter.limit(settings.rate_limit_per_student, methods=["POST"])(app.blueprints["student"])
 
     def on_rate_limited(exc: RateLimitExceeded) -> Response:
         current = limiter.current_limit

@@ -86,3 +86,12 @@ def require_student() -> StudentIdentity:
     if student is None:
         raise SignInRequiredError("open this assignment from your course's LMS")
     return student
+
+
+def visitor_id() -> str | None:
+    """A stable id of the signed-in page visitor (rate-limit buckets), or None."""
+    student = current_student()
+    if student is not None:
+        return f"student:{student.course}:{student.student_id}"
+    staff = current_staff()
+    return f"staff:{staff.course}:{staff.key_id or staff.name}" if staff is not None else None

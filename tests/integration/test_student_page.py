@@ -3,6 +3,8 @@ once the assignment's release setting allows."""
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -77,3 +79,34 @@ def test_the_student_page_needs_a_launch(make_client):
     assert response.status_code == 401 and "open this assignment from your" in response.get_data(
         as_text=True
     )
+
+
+def test_students_behind_one_address_have_budgets_of_their_own_and_upload_limits(
+    make_settings, redis_server, catalog, platform
+):
+    """A class in one lab shares one NAT address: each launched student has a request
+    bucket of their own, and the page's uploads have the per-student submission limit."""
+    from service import create_app
+
+    platform.add_user("bob")
+    limits = {"rate_limit_per_key": "8/minute", "rate_limit_per_student": "1/minute"}
+    app = create_app(make_settings(callback_allow_private=True, **limits))
+    register(redis_server.client(), platform)
+    alice, bob = app.test_client(), app.test_client()  # two browsers, one address
+    for browser, user in ((alice, "alice"), (bob, "bob")):
+        assert login_and_launch(browser, platform, user, "link")[0].status_code == 302
+
+    page = alice.get("/student/", base_url=TOOL).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    uploads = [
+        alice.post(
+            "/student/submissions",
+            base_url=TOOL,
+            data={"csrf_token": token, "file": (io.BytesIO(b"x = 1\n"), "hw.py")},
+        ).status_code
+        for _ in range(2)
+    ]
+    assert uploads == [303, 429]
+    statuses = [alice.get("/student/", base_url=TOOL).status_code for _ in range(8)]
+    assert 429 in statuses  # alice spent her own budget...
+    assert bob.get("/student/", base_url=TOOL).status_code == 200  # ...not bob's
