@@ -11,6 +11,7 @@ shown at once).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import redis
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from common.records import KEYS
+from common.records import COUNTED_STATUSES, KEYS, SubmissionRecord
 
 
 class LatePolicy(StrEnum):
@@ -119,3 +120,18 @@ def save_assignment_settings(
 ) -> None:
     """Store the settings of ``assignment`` in ``course`` (replacing what was there)."""
     client.set(KEYS.assignment_settings(course, assignment), settings.model_dump_json())
+
+
+def counted_submission(
+    records: Iterable[SubmissionRecord], counts: ScoreCounts
+) -> SubmissionRecord | None:
+    """Of one student's submissions, the one whose score is their grade: the latest, or
+    the best (of equal best scores the first, as the gradebook says); only graded and
+    not-gradable ones count. None if none does yet."""
+    scored = [r for r in records if r.status in COUNTED_STATUSES and r.score is not None]
+    if not scored:
+        return None
+    scored.sort(key=lambda r: r.received_at)
+    if counts is ScoreCounts.BEST:
+        return max(scored, key=lambda r: r.score)  # max keeps the first of equals
+    return scored[-1]

@@ -44,6 +44,9 @@ class SubmissionStatus(StrEnum):
 FINAL_STATUSES = frozenset(
     {SubmissionStatus.GRADED, SubmissionStatus.NOT_GRADABLE, SubmissionStatus.FAILED}
 )
+# Finished and charged to the student (a not-gradable file scores 0, as the student sees
+# it); a failed run is ours and never counts. Gradebook, stats and LMS passback agree.
+COUNTED_STATUSES = frozenset({SubmissionStatus.GRADED, SubmissionStatus.NOT_GRADABLE})
 
 
 def utcnow() -> datetime:

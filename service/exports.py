@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response
 
 from common.assignment_settings import ScoreCounts, load_assignment_settings
-from common.records import KEYS
+from common.records import COUNTED_STATUSES, KEYS
 from service.auth import require_admin, require_key
 from service.context import services
 from service.errors import NotFoundError
@@ -44,7 +44,6 @@ COLUMNS = (
     "late",
 )
 _FIELDS = ("course", "student_id", "status", "received_at", "score", "max_score", "flags", "late")
-_COUNTED = ("graded", "not_gradable")
 _PENDING = ("queued", "running")
 
 
@@ -81,7 +80,7 @@ class StudentRow:
         status = fields.get("status")
         if status in _PENDING:
             self.pending += 1
-        if status not in _COUNTED:
+        if status not in COUNTED_STATUSES:
             return
         score = float(fields.get("score") or 0) if status == "graded" else 0.0
         self.attempts += 1

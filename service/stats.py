@@ -17,12 +17,11 @@ from collections import Counter
 from pydantic import BaseModel, Field
 
 from common.catalog import AssignmentInfo
-from common.records import SubmissionRecord, SubmissionStatus
+from common.records import COUNTED_STATUSES, SubmissionRecord, SubmissionStatus
 from service.diagnoses import sentence
 
 BINS = 10
 BASIS = "latest_finished"
-COUNTED = (SubmissionStatus.GRADED, SubmissionStatus.NOT_GRADABLE)
 
 
 class Bin(BaseModel):
@@ -73,7 +72,7 @@ def latest_finished(records: list[SubmissionRecord]) -> dict[str, SubmissionReco
     """Return each student's latest graded or not_gradable submission, by student id."""
     latest: dict[str, SubmissionRecord] = {}
     for record in sorted(records, key=lambda r: r.received_at):
-        if record.student_id and record.status in COUNTED and record.result is not None:
+        if record.student_id and record.status in COUNTED_STATUSES and record.result is not None:
             latest[record.student_id] = record
     return latest
 

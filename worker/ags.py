@@ -21,13 +21,13 @@ import secrets
 import redis
 from celery import Celery, Task
 
-from common.assignment_settings import ScoreCounts, load_assignment_settings
+from common.assignment_settings import counted_submission, load_assignment_settings
 from common.callback_urls import Resolver
 from common.lms import CALLBACK_QUEUE, DeadLetter, push_dead_letter
 from common.lti import claims as c
 from common.lti import registry
 from common.lti.launches import PASSBACK_TASK, STUDENT_PREFIX, load_launch
-from common.records import KEYS, SubmissionRecord, SubmissionStatus, utcnow
+from common.records import KEYS, SubmissionRecord, utcnow
 from common.settings import Settings
 from worker.ags_platform import (
     PlatformError,
@@ -41,7 +41,6 @@ from worker.callbacks import CallbackConfig
 from worker.connections import redis_client
 
 log = logging.getLogger(__name__)
-COUNTED = (SubmissionStatus.GRADED, SubmissionStatus.NOT_GRADABLE)  # not 'failed': ours
 
 
 def enqueue_passback(app: Celery, client: redis.Redis, submission_id: str) -> bool:
@@ -67,13 +66,8 @@ def counted(client: redis.Redis, record: SubmissionRecord) -> SubmissionRecord |
     for submission_id in ids:
         pipe.hgetall(KEYS.submission(submission_id))
     records = [SubmissionRecord.from_redis(f) for f in pipe.execute() if f]
-    scored = [r for r in records if r.status in COUNTED and r.score is not None]
-    if not scored:
-        return None
     settings = load_assignment_settings(client, record.course, record.assignment)
-    if settings.score_counts is ScoreCounts.BEST:
-        return max(scored, key=lambda r: (r.score, r.received_at))
-    return max(scored, key=lambda r: r.received_at)
+    return counted_submission(records, settings.score_counts)
 
 
 def pass_back_once(client: redis.Redis, submission_id: str, config: CallbackConfig) -> str:
